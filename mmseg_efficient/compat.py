@@ -1,0 +1,350 @@
+# Copyright (c) mmseg_efficient contributors. All rights reserved.
+"""Compatibility layer for mmseg 1.2.2 / mmcv 2.1 / mmengine 0.10.7 on today's
+PyTorch.
+
+Every fix here is small, targeted and idempotent; :func:`apply_compat` is
+called once when :mod:`mmseg_efficient` is imported, *before* anything from
+``mmseg.models`` is imported. Each piece can be inspected through
+:data:`APPLIED` and is covered by ``tests/test_compat.py``.
+
+1. ``mmcv.ops`` stand-ins (mmcv-lite only): mmseg imports ``point_sample``,
+   ``sigmoid_focal_loss``, ``CrissCrossAttention`` and ``PSAMask`` from
+   ``mmcv.ops`` at import time. With mmcv-lite the compiled ``mmcv._ext`` is
+   missing, so ``import mmseg.models`` fails. When (and only when) the real
+   ``mmcv.ops`` cannot be imported, a small pure-PyTorch module is installed
+   under that name. With a full mmcv the real ops are used untouched.
+2. Safe checkpoint loading on torch>=2.6: mmengine calls ``torch.load``
+   without ``weights_only``; since torch 2.6 that means ``weights_only=True``,
+   which refuses the ``HistoryBuffer`` and numpy objects mmengine writes into
+   its checkpoints. We keep ``weights_only=True`` and allow-list exactly
+   those types. Any other pickled object is refused with an error that names
+   the file and the offending global.
+3. Class-weighted cross-entropy with an ignore index: mmseg's
+   ``cross_entropy`` looks ``class_weight[label]`` up for every pixel,
+   ignored ones (255) included, which raises ``IndexError``. The function is
+   replaced by one that gives ignored pixels zero weight (PyTorch's own
+   ``F.cross_entropy`` convention).
+4. CPU distributed training (gloo): mmengine's pytorch launcher calls
+   ``torch.cuda.set_device`` unconditionally and the Runner always passes
+   ``device_ids`` to DDP. Without CUDA we initialise the process group
+   without touching CUDA, and register (in mmseg's scope) a DDP wrapper that
+   drops ``device_ids`` and reverts SyncBN for CPU modules.
+
+``pkg_resources`` (needed by mmengine for ``mmseg::`` config paths) is
+provided by pinning ``setuptools<82`` in ``setup.py``; :func:`check_pkg_resources`
+turns its absence into an actionable error.
+"""
+import importlib
+import importlib.util
+import os
+import os.path as osp
+import pickle
+import sys
+import types
+import warnings
+from typing import Dict
+
+import torch
+
+__all__ = ['apply_compat', 'APPLIED', 'SAFE_CHECKPOINT_GLOBALS',
+           'UnsafeCheckpointError', 'safe_torch_load']
+
+#: Which compatibility fixes are active in this process (name -> bool).
+APPLIED: Dict[str, bool] = {}
+
+
+# ---------------------------------------------------------------------------
+# 1. mmcv.ops stand-ins
+# ---------------------------------------------------------------------------
+def _real_mmcv_ops_available() -> bool:
+    """Whether the compiled ``mmcv.ops`` (full mmcv) can be imported."""
+    if 'mmcv.ops' in sys.modules:
+        return not getattr(sys.modules['mmcv.ops'], '__mmseg_efficient_stub__',
+                           False)
+    try:
+        importlib.import_module('mmcv.ops')
+    except (ImportError, OSError):
+        # mmcv-lite: ``mmcv.ops.__init__`` fails on the missing ``mmcv._ext``
+        # (a partially imported module may have been left behind).
+        for name in [m for m in sys.modules if m.startswith('mmcv.ops')]:
+            del sys.modules[name]
+        return False
+    return True
+
+
+def sigmoid_focal_loss(input: torch.Tensor,
+                       target: torch.Tensor,
+                       gamma: float = 2.0,
+                       alpha: float = 0.25,
+                       weight=None,
+                       reduction: str = 'mean') -> torch.Tensor:
+    """Pure-PyTorch ``mmcv.ops.sigmoid_focal_loss`` (same signature).
+
+    Args:
+        input (Tensor): Logits of shape (N, C).
+        target (Tensor): Class indices of shape (N,); the value C means
+            background (no positive class).
+        gamma (float): Focusing parameter. Default: 2.0.
+        alpha (float): Balance of positives. Default: 0.25.
+        weight (Tensor, optional): Per-class weight of shape (C,).
+        reduction (str): 'none', 'mean' or 'sum'. Default: 'mean'.
+    """
+    num_classes = input.size(1)
+    one_hot = torch.nn.functional.one_hot(
+        target.long().clamp(max=num_classes), num_classes + 1)
+    one_hot = one_hot[:, :num_classes].type_as(input)
+    prob = input.sigmoid()
+    pt = (1 - prob) * one_hot + prob * (1 - one_hot)
+    focal_weight = (alpha * one_hot + (1 - alpha) * (1 - one_hot)) * pt.pow(
+        gamma)
+    loss = torch.nn.functional.binary_cross_entropy_with_logits(
+        input, one_hot, reduction='none') * focal_weight
+    if weight is not None:
+        loss = loss * weight.view(1, -1)
+    if reduction == 'mean':
+        return loss.mean()
+    if reduction == 'sum':
+        return loss.sum()
+    return loss
+
+
+def _install_mmcv_ops_stub() -> bool:
+    """Install pure-PyTorch ``mmcv.ops`` stand-ins if the real ops are
+    missing. Returns True when the stand-ins are active."""
+    if _real_mmcv_ops_available():
+        return False
+    import mmcv
+    stub = types.ModuleType('mmcv.ops')
+    stub.__doc__ = ('Pure-PyTorch stand-ins for the few mmcv.ops names mmseg '
+                    'imports (installed by mmseg_efficient.compat because '
+                    'the compiled mmcv ops are missing: mmcv-lite).')
+    stub.__mmseg_efficient_stub__ = True
+    # mmcv/ops/point_sample.py is plain PyTorch (F.grid_sample): load it by
+    # path so that mmcv.ops.__init__ (which needs mmcv._ext) is bypassed.
+    path = osp.join(osp.dirname(mmcv.__file__), 'ops', 'point_sample.py')
+    spec = importlib.util.spec_from_file_location(
+        'mmseg_efficient._mmcv_point_sample', path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    stub.point_sample = module.point_sample
+    stub.bilinear_grid_sample = module.bilinear_grid_sample
+    stub.sigmoid_focal_loss = sigmoid_focal_loss
+    # None mirrors mmseg's own fallbacks: CCHead / PSAHead raise a clear
+    # "please install mmcv-full" error when they are built.
+    stub.CrissCrossAttention = None
+    stub.PSAMask = None
+    sys.modules['mmcv.ops'] = stub
+    mmcv.ops = stub
+    return True
+
+
+# ---------------------------------------------------------------------------
+# 2. weights_only checkpoint loading
+# ---------------------------------------------------------------------------
+class UnsafeCheckpointError(pickle.UnpicklingError):
+    """A checkpoint holds a pickled object outside the allow-list."""
+
+
+def _safe_checkpoint_globals() -> list:
+    """Exactly the non-tensor types mmengine writes into its checkpoints:
+    the message hub's ``HistoryBuffer`` (whose ``_statistics_methods`` dict
+    pickles its functions through ``getattr``) and the numpy scalars/arrays
+    it logs."""
+    import numpy as np
+    from mmengine.logging import HistoryBuffer
+    allowed = [
+        HistoryBuffer,
+        np.ndarray,
+        np.dtype,
+        np.core.multiarray._reconstruct
+        if hasattr(np, 'core') else None,
+        np.core.multiarray.scalar if hasattr(np, 'core') else None,
+        getattr,
+    ]
+    # numpy>=1.25 pickles dtypes through their numpy.dtypes classes.
+    dtypes = getattr(np, 'dtypes', None)
+    if dtypes is not None:
+        allowed += [
+            getattr(dtypes, name) for name in dir(dtypes)
+            if name.endswith('DType')
+        ]
+    return [a for a in allowed if a is not None]
+
+
+SAFE_CHECKPOINT_GLOBALS: list = []
+
+
+def safe_torch_load(filename, map_location=None):
+    """``torch.load`` with ``weights_only=True`` and mmengine's allow-list.
+
+    Args:
+        filename (str | file-like): The checkpoint.
+        map_location: As for :func:`torch.load`.
+
+    Raises:
+        UnsafeCheckpointError: The file carries a pickled object that is not
+            a tensor, a plain container or an allow-listed mmengine/numpy
+            type (for example one whose ``__reduce__`` runs a command).
+    """
+    if not SAFE_CHECKPOINT_GLOBALS:
+        SAFE_CHECKPOINT_GLOBALS.extend(_safe_checkpoint_globals())
+    with warnings.catch_warnings():
+        # numpy 2 warns when np.core is touched by the allow-list.
+        warnings.simplefilter('ignore', DeprecationWarning)
+        with torch.serialization.safe_globals(SAFE_CHECKPOINT_GLOBALS):
+            try:
+                return torch.load(
+                    filename, map_location=map_location, weights_only=True)
+            except pickle.UnpicklingError as err:
+                name = filename if isinstance(filename, str) else repr(
+                    filename)
+                first = str(err).strip().splitlines()
+                detail = next(
+                    (line for line in first if 'GLOBAL' in line or
+                     'Unsupported' in line), first[0] if first else '')
+                raise UnsafeCheckpointError(
+                    f'Refusing to load checkpoint {name}: it contains a '
+                    f'pickled object outside the allow-list of types '
+                    f'mmengine writes into checkpoints ({detail.strip()}). '
+                    'Only load checkpoints from sources you trust; if this '
+                    'one is yours, re-save its state_dict with plain '
+                    'tensors.') from err
+
+
+def _patch_checkpoint_loader() -> bool:
+    from mmengine.runner import checkpoint as ckpt_mod
+
+    def load_from_local(filename, map_location):
+        """Load a local checkpoint with ``weights_only=True`` (see
+        :func:`mmseg_efficient.compat.safe_torch_load`)."""
+        filename = osp.expanduser(filename)
+        if not osp.isfile(filename):
+            raise FileNotFoundError(f'{filename} can not be found.')
+        return safe_torch_load(filename, map_location=map_location)
+
+    load_from_local.__mmseg_efficient__ = True
+    ckpt_mod.CheckpointLoader.register_scheme(
+        prefixes='', loader=load_from_local, force=True)
+    ckpt_mod.load_from_local = load_from_local
+    return True
+
+
+# ---------------------------------------------------------------------------
+# 3. class-weighted cross-entropy with ignore index
+# ---------------------------------------------------------------------------
+def _patch_cross_entropy() -> bool:
+    from mmseg.models.losses import cross_entropy_loss as ce_mod
+    if getattr(ce_mod.cross_entropy, '__mmseg_efficient__', False):
+        return True
+    original = ce_mod.cross_entropy
+
+    def cross_entropy(pred,
+                      label,
+                      weight=None,
+                      class_weight=None,
+                      reduction='mean',
+                      avg_factor=None,
+                      ignore_index=-100,
+                      avg_non_ignore=False):
+        """mmseg's ``cross_entropy`` whose class-weighted average factor
+        gives ignored pixels zero weight instead of indexing
+        ``class_weight[ignore_index]``."""
+        if (avg_factor is None and reduction == 'mean'
+                and class_weight is not None):
+            valid = label != ignore_index
+            avg_factor = class_weight[label[valid]].sum()
+        return original(pred, label, weight, class_weight, reduction,
+                        avg_factor, ignore_index, avg_non_ignore)
+
+    cross_entropy.__mmseg_efficient__ = True
+    cross_entropy.__wrapped__ = original
+    ce_mod.cross_entropy = cross_entropy
+    import mmseg.models.losses as losses_pkg
+    losses_pkg.cross_entropy = cross_entropy
+    return True
+
+
+# ---------------------------------------------------------------------------
+# 4. CPU (gloo) distributed training
+# ---------------------------------------------------------------------------
+def _patch_cpu_distributed() -> bool:
+    import torch.distributed as torch_dist
+    from mmengine.dist import utils as dist_utils
+    if getattr(dist_utils._init_dist_pytorch, '__mmseg_efficient__', False):
+        return True
+    original = dist_utils._init_dist_pytorch
+
+    def _init_dist_pytorch(backend, init_backend='torch', **kwargs):
+        """mmengine's launcher, without ``torch.cuda.set_device`` (and with
+        the gloo backend) when there is no CUDA device."""
+        if torch.cuda.is_available() or init_backend != 'torch':
+            return original(backend, init_backend=init_backend, **kwargs)
+        if backend != 'gloo':
+            warnings.warn(f'No CUDA device: using the gloo backend instead '
+                          f'of {backend!r} for distributed training.')
+        torch_dist.init_process_group(
+            backend='gloo',
+            rank=int(os.environ['RANK']),
+            world_size=int(os.environ['WORLD_SIZE']),
+            **kwargs)
+
+    _init_dist_pytorch.__mmseg_efficient__ = True
+    dist_utils._init_dist_pytorch = _init_dist_pytorch
+
+    from mmengine.model import MMDistributedDataParallel
+    from mmseg.registry import MODEL_WRAPPERS
+
+    class CPUCompatibleDistributedDataParallel(MMDistributedDataParallel):
+        """``MMDistributedDataParallel`` that also runs CPU modules.
+
+        mmengine's Runner always passes ``device_ids=[LOCAL_RANK]``, which
+        DDP rejects for a module on the CPU; SyncBN has no CPU kernel. For a
+        CPU module ``device_ids`` is dropped and SyncBN is reverted to BN
+        (each process then keeps its own BN statistics). CUDA modules are
+        wrapped exactly as mmengine does.
+        """
+
+        def __init__(self, module, detect_anomalous_params=False, **kwargs):
+            on_cpu = all(p.device.type == 'cpu' for p in module.parameters())
+            if on_cpu:
+                from mmengine.model import revert_sync_batchnorm
+                kwargs.pop('device_ids', None)
+                kwargs.pop('output_device', None)
+                module = revert_sync_batchnorm(module)
+            super().__init__(
+                module,
+                detect_anomalous_params=detect_anomalous_params,
+                **kwargs)
+
+    # Registered in mmseg's child registry under mmengine's default name, so
+    # the Runner (default_scope='mmseg') picks it up for any config.
+    if 'MMDistributedDataParallel' not in MODEL_WRAPPERS.module_dict:
+        MODEL_WRAPPERS.register_module(
+            name='MMDistributedDataParallel',
+            module=CPUCompatibleDistributedDataParallel)
+    return True
+
+
+def check_pkg_resources() -> bool:
+    """mmengine 0.10.7 resolves ``mmseg::`` config paths with
+    ``pkg_resources`` (removed in setuptools>=82)."""
+    try:
+        importlib.import_module('pkg_resources')
+    except ImportError:
+        warnings.warn('pkg_resources is missing (setuptools>=82): configs '
+                      "that use 'mmseg::' _base_ paths will fail. Install "
+                      "'setuptools<82' (mmseg_efficient's setup.py pins it).")
+        return False
+    return True
+
+
+def apply_compat() -> Dict[str, bool]:
+    """Apply every compatibility fix once. Returns :data:`APPLIED`."""
+    if APPLIED:
+        return APPLIED
+    APPLIED['mmcv_ops_stub'] = _install_mmcv_ops_stub()
+    APPLIED['safe_checkpoint_loading'] = _patch_checkpoint_loader()
+    APPLIED['pkg_resources'] = check_pkg_resources()
+    APPLIED['weighted_cross_entropy'] = _patch_cross_entropy()
+    APPLIED['cpu_distributed'] = _patch_cpu_distributed()
+    return APPLIED

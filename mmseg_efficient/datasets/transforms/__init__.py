@@ -1,0 +1,4 @@
+# Copyright (c) mmseg_efficient contributors. All rights reserved.
+from .loading import LoadCheckedAnnotations, SegDataError
+
+__all__ = ['LoadCheckedAnnotations', 'SegDataError']

@@ -1,0 +1,1 @@
+# Copyright (c) mmseg_efficient contributors. All rights reserved.
