@@ -13,6 +13,6 @@ from .version import __version__
 
 apply_compat()
 
-from . import datasets, engine, models  # noqa: E402,F401  (registration)
+from . import datasets, engine, models, utils  # noqa: E402,F401
 
 __all__ = ['__version__', 'apply_compat']

@@ -31,7 +31,8 @@ called once when :mod:`mmseg_efficient` is imported, *before* anything from
    drops ``device_ids`` and reverts SyncBN for CPU modules.
 
 ``pkg_resources`` (needed by mmengine for ``mmseg::`` config paths) is
-provided by pinning ``setuptools<82`` in ``setup.py``; :func:`check_pkg_resources`
+provided by pinning ``setuptools<81`` in ``setup.py`` (82 removed it, 81 warns on
+every import); :func:`check_pkg_resources`
 turns its absence into an actionable error.
 """
 import importlib
@@ -316,8 +317,12 @@ def _patch_cpu_distributed() -> bool:
                 detect_anomalous_params=detect_anomalous_params,
                 **kwargs)
 
-    # Registered in mmseg's child registry under mmengine's default name, so
-    # the Runner (default_scope='mmseg') picks it up for any config.
+    # The Runner instantiates mmengine's class directly when the config has
+    # no ``model_wrapper_cfg``, and looks the name up in the registry (mmseg
+    # scope first) when it has one: cover both.
+    from mmengine.runner import runner as runner_mod
+    runner_mod.MMDistributedDataParallel = (
+        CPUCompatibleDistributedDataParallel)
     if 'MMDistributedDataParallel' not in MODEL_WRAPPERS.module_dict:
         MODEL_WRAPPERS.register_module(
             name='MMDistributedDataParallel',
@@ -328,12 +333,10 @@ def _patch_cpu_distributed() -> bool:
 def check_pkg_resources() -> bool:
     """mmengine 0.10.7 resolves ``mmseg::`` config paths with
     ``pkg_resources`` (removed in setuptools>=82)."""
-    try:
-        importlib.import_module('pkg_resources')
-    except ImportError:
+    if importlib.util.find_spec('pkg_resources') is None:
         warnings.warn('pkg_resources is missing (setuptools>=82): configs '
                       "that use 'mmseg::' _base_ paths will fail. Install "
-                      "'setuptools<82' (mmseg_efficient's setup.py pins it).")
+                      "'setuptools<81' (mmseg_efficient's setup.py pins it).")
         return False
     return True
 
@@ -343,6 +346,10 @@ def apply_compat() -> Dict[str, bool]:
     if APPLIED:
         return APPLIED
     APPLIED['mmcv_ops_stub'] = _install_mmcv_ops_stub()
+    if APPLIED['mmcv_ops_stub']:
+        # Expected with mmcv-lite; the stand-ins cover what mmseg needs.
+        warnings.filterwarnings(
+            'ignore', message='Fail to import ``MultiScaleDeformableAttention')
     APPLIED['safe_checkpoint_loading'] = _patch_checkpoint_loader()
     APPLIED['pkg_resources'] = check_pkg_resources()
     APPLIED['weighted_cross_entropy'] = _patch_cross_entropy()

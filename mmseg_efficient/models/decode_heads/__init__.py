@@ -1,1 +1,2 @@
 # Copyright (c) mmseg_efficient contributors. All rights reserved.
+from .label_downsample_head import LabelDownsampleHead, downsample_label  # noqa: F401,E501

@@ -1,0 +1,131 @@
+# Copyright (c) mmseg_efficient contributors. All rights reserved.
+"""Model analysis shared by ``get_flops.py``, ``benchmark.py`` and the demo.
+
+Conventions (those of the papers this package reproduces):
+
+* **Params** are all parameters of the deployed segmentor: backbone, neck and
+  decode head(s). Auxiliary heads are training-only and excluded.
+* **GFLOPs are multiply-accumulates** (one fused multiply-add = one FLOP),
+  counted by mmengine's fvcore-style ``get_model_complexity_info`` on the
+  network's tensor-mode forward. Ops that fvcore does not count
+  (interpolation, batch norm, pooling, element-wise adds) are excluded, as in
+  mmseg's ``get_flops.py``.
+"""
+import statistics
+import time
+from typing import Dict, Optional, Sequence
+
+import torch
+from mmengine.config import Config
+from mmengine.model import revert_sync_batchnorm
+from mmengine.registry import init_default_scope
+
+
+def build_segmentor(cfg: Config, checkpoint: Optional[str] = None,
+                    drop_auxiliary: bool = True,
+                    device: str = 'cpu') -> torch.nn.Module:
+    """Build ``cfg.model`` for analysis: BN instead of SyncBN, eval mode,
+    auxiliary heads dropped, optionally with a checkpoint.
+
+    Args:
+        cfg (Config): A segmentation config.
+        checkpoint (str, optional): Weights to load; random weights if None.
+        drop_auxiliary (bool): Remove ``auxiliary_head`` (training only).
+            Default: True.
+        device (str): Device to put the model on. Default: 'cpu'.
+    """
+    from mmseg.registry import MODELS
+    init_default_scope(cfg.get('default_scope', 'mmseg'))
+    model = MODELS.build(cfg.model)
+    if drop_auxiliary and getattr(model, 'auxiliary_head', None) is not None:
+        model.auxiliary_head = None
+    model = revert_sync_batchnorm(model)
+    if checkpoint:
+        from mmengine.runner import load_checkpoint
+        load_checkpoint(model, checkpoint, map_location='cpu')
+    return model.to(device).eval()
+
+
+def count_params(model: torch.nn.Module) -> int:
+    """Number of parameters, auxiliary heads excluded."""
+    return sum(p.numel() for name, p in model.named_parameters()
+               if not name.startswith('auxiliary_head.'))
+
+
+def _dummy_input(model: torch.nn.Module, shape: Sequence[int]):
+    device = next(model.parameters()).device
+    return torch.rand(1, 3, *shape, device=device)
+
+
+class _TensorForward(torch.nn.Module):
+    """Wraps a segmentor so that ``forward(x)`` is its tensor-mode forward
+    (the raw network, no pre/post-processing)."""
+
+    def __init__(self, segmentor: torch.nn.Module):
+        super().__init__()
+        self.segmentor = segmentor
+
+    def forward(self, x):
+        return self.segmentor(x, mode='tensor')
+
+
+def model_complexity(model: torch.nn.Module,
+                     shape: Sequence[int] = (512, 1024)) -> Dict[str, float]:
+    """Params and GMACs of a segmentor at an input of ``shape`` = (H, W).
+
+    Returns:
+        dict: ``params`` (int), ``gmacs`` (float, multiply-accumulates / 1e9)
+        and ``output_shape`` (tuple) of the tensor-mode logits.
+    """
+    from mmengine.analysis import FlopAnalyzer
+    wrapped = _TensorForward(model).eval()
+    x = _dummy_input(model, shape)
+    with torch.no_grad():
+        out = wrapped(x)
+        analyzer = FlopAnalyzer(wrapped, (x, ))
+        analyzer.unsupported_ops_warnings(False)
+        analyzer.uncalled_modules_warnings(False)
+        macs = analyzer.total()
+    return dict(
+        params=count_params(model),
+        gmacs=macs / 1e9,
+        output_shape=tuple(out.shape))
+
+
+def measure_latency(model: torch.nn.Module,
+                    shape: Sequence[int] = (512, 1024),
+                    warmup: int = 5,
+                    iters: int = 20) -> Dict[str, float]:
+    """Latency of the tensor-mode forward at batch size 1.
+
+    Synchronises CUDA around every run when the model is on a GPU.
+
+    Returns:
+        dict: ``median_ms``, ``mean_ms``, ``stdev_ms``, ``min_ms``, ``max_ms``,
+        ``fps`` (1000 / median) and ``iters``.
+    """
+    if warmup < 0 or iters < 1:
+        raise ValueError(f'warmup must be >= 0 and iters >= 1, got '
+                         f'warmup={warmup}, iters={iters}')
+    x = _dummy_input(model, shape)
+    cuda = x.is_cuda
+    times = []
+    with torch.no_grad():
+        for i in range(warmup + iters):
+            if cuda:
+                torch.cuda.synchronize()
+            start = time.perf_counter()
+            model(x, mode='tensor')
+            if cuda:
+                torch.cuda.synchronize()
+            if i >= warmup:
+                times.append((time.perf_counter() - start) * 1000)
+    median = statistics.median(times)
+    return dict(
+        median_ms=median,
+        mean_ms=statistics.fmean(times),
+        stdev_ms=statistics.stdev(times) if len(times) > 1 else 0.0,
+        min_ms=min(times),
+        max_ms=max(times),
+        fps=1000.0 / median,
+        iters=iters)

@@ -1,0 +1,53 @@
+# Copyright (c) mmseg_efficient contributors. All rights reserved.
+"""mmseg_efficient: efficient real-time semantic segmentation models for
+MMSegmentation 1.x.
+
+mmcv is an extra, because it comes in two exclusive flavours that share the
+``mmcv/`` folder:
+
+* ``pip install -e .[lite]``: installs ``mmcv-lite==2.1.0`` (no compiled ops;
+  mmseg_efficient supplies pure-PyTorch stand-ins). The default on a fresh
+  machine: no prebuilt full mmcv exists for current torch.
+* ``pip install -e .``: with a full ``mmcv>=2.0,<2.2`` you already built;
+  it is used untouched (``.[full]`` states that requirement explicitly).
+"""
+import os.path as osp
+
+from setuptools import find_packages, setup
+
+HERE = osp.dirname(osp.abspath(__file__))
+
+
+def read_requirements(name):
+    with open(osp.join(HERE, 'requirements', name)) as f:
+        return [
+            line.split('#')[0].strip() for line in f
+            if line.split('#')[0].strip()
+        ]
+
+
+def read_version():
+    scope = {}
+    with open(osp.join(HERE, 'mmseg_efficient', 'version.py')) as f:
+        exec(f.read(), scope)
+    return scope['__version__']
+
+
+setup(
+    name='mmseg_efficient',
+    version=read_version(),
+    description='Efficient real-time semantic segmentation models '
+    '(ESSNet, gradual grouping, EfficientSeg, ShuffleNetV2+DPC, NDNet, '
+    'SegFormer-KITTI) for MMSegmentation 1.x',
+    long_description=open(osp.join(HERE, 'README.md')).read(),
+    long_description_content_type='text/markdown',
+    license='Apache License 2.0',
+    packages=find_packages(exclude=('configs', 'tools', 'tests')),
+    python_requires='>=3.8',
+    install_requires=read_requirements('runtime.txt'),
+    extras_require={
+        'lite': read_requirements('lite.txt'),
+        'full': read_requirements('full.txt'),
+        'tests': read_requirements('tests.txt'),
+    },
+    zip_safe=False)

@@ -1,0 +1,72 @@
+# Copyright (c) mmseg_efficient contributors. All rights reserved.
+"""Params and GFLOPs of a segmentor, as the efficient-segmentation papers
+count them.
+
+GFLOPs are multiply-accumulates (fvcore convention, as mmseg's own
+get_flops.py), the auxiliary head is excluded, and the input is a random
+image of ``--shape H W``. Unlike mmseg 1.2.2's script this one runs (it does
+not pass both ``input_shape`` and ``inputs``), accepts ``mmseg::`` config
+paths and any decode head.
+
+Example:
+    python tools/analysis_tools/get_flops.py \
+        mmseg::erfnet/erfnet_fcn_4xb4-160k_cityscapes-512x1024.py \
+        --shape 512 1024
+"""
+import argparse
+import os.path as osp
+import sys
+
+sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
+import _bootstrap  # noqa: E402,F401
+from mmengine.config import DictAction  # noqa: E402
+
+from mmseg_efficient.utils import (build_segmentor, load_config,  # noqa: E402
+                                   model_complexity)
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(
+        description='Params and GFLOPs (multiply-accumulates) of a segmentor')
+    parser.add_argument('config', help='config file (or mmseg::path)')
+    parser.add_argument(
+        '--shape',
+        type=int,
+        nargs='+',
+        default=[2048, 1024],
+        help='input size H W (or one number for a square input); '
+        'default 2048 1024 as mmseg')
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
+        help='override some settings in the used config (key=value)')
+    args = parser.parse_args(argv)
+    if len(args.shape) == 1:
+        args.shape = [args.shape[0]] * 2
+    elif len(args.shape) != 2:
+        parser.error(f'--shape takes H W or one size, got {args.shape}')
+    if min(args.shape) < 1:
+        parser.error(f'--shape must be positive, got {args.shape}')
+    return args
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    cfg = load_config(args.config, args.cfg_options)
+    model = build_segmentor(cfg)
+    result = model_complexity(model, args.shape)
+    line = '=' * 30
+    print(f'{line}\nCompute type: direct: randomly generated input\n'
+          f'Input shape: {tuple(args.shape)}\n'
+          f'Output shape: {result["output_shape"]}\n'
+          f'Flops: {result["gmacs"]:.3f}G (multiply-accumulates)\n'
+          f'Params: {result["params"] / 1e6:.3f}M ({result["params"]:,})\n'
+          f'{line}')
+    print('Auxiliary heads are excluded. Interpolation, BN, pooling and '
+          'element-wise ops are not counted (fvcore convention).')
+    return result
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,176 @@
+# Copyright (c) mmseg_efficient contributors. All rights reserved.
+"""Turn a gradual-grouping checkpoint into a true grouped-conv checkpoint.
+
+Builds the model of CONFIG (which holds ``MaskedGroupConv2d`` layers), loads
+CKPT, checks that every maskable conv has ``alpha == 0`` (refusing the
+checkpoint otherwise, naming the modules and their alpha), replaces each by
+``nn.Conv2d(groups=g)`` holding its diagonal blocks, and saves OUT.
+
+The converted state dict has the parameter names of the *grouped-from-
+scratch* model, so OUT loads into the deploy config: CONFIG with every
+``dict(type='MaskedGroupConv2d')`` conv config replaced by ``None`` (plain
+``nn.Conv2d`` with the model's ``groups``) and every
+``dict(type='MaskablePointwiseConv2d')`` given ``deploy=True``. That config
+is written next to OUT (``<OUT without .pth>_deploy.py``) unless
+``--deploy-config`` names an existing one (e.g. the ESSNet-DG2 config the
+gradual-grouping config derives from). The tool then checks that the deploy
+model loaded with OUT (strictly) gives the masked model's logits on a random
+input: max abs diff <= ``--atol`` (1e-4) and the same argmax.
+
+Example:
+    python tools/deploy/convert_grouped.py \
+        configs/essnet/gradual_grouping/CONFIG.py work_dirs/.../iter_N.pth \
+        work_dirs/.../essnet_dg2_grouped.pth
+    python tools/test.py work_dirs/.../essnet_dg2_grouped_deploy.py \
+        work_dirs/.../essnet_dg2_grouped.pth --tta
+"""
+import argparse
+import copy
+import os
+import os.path as osp
+import sys
+
+sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
+import _bootstrap  # noqa: E402,F401
+import torch  # noqa: E402
+from mmengine.config import Config, DictAction  # noqa: E402
+
+from mmseg_efficient.models.layers.maskable_conv import (  # noqa: E402
+    convert_to_grouped, deploy_conv_cfgs, get_masked_convs)
+from mmseg_efficient.utils import (build_segmentor, count_params,  # noqa: E402
+                                   load_config)
+
+
+class AlphaNotZeroError(ValueError):
+    """The checkpoint's maskable convs are not grouped yet (alpha != 0)."""
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(
+        description='Convert the maskable convs of a gradual-grouping '
+        'checkpoint into true grouped convs')
+    parser.add_argument('config', help='the (gradual-grouping) config')
+    parser.add_argument('checkpoint', help='checkpoint trained with it')
+    parser.add_argument('out', help='where to save the converted checkpoint')
+    parser.add_argument(
+        '--deploy-config',
+        help='config the converted checkpoint must load into (default: '
+        'derived from CONFIG and written to <OUT stem>_deploy.py)')
+    parser.add_argument(
+        '--shape',
+        type=int,
+        nargs=2,
+        default=[256, 512],
+        metavar=('H', 'W'),
+        help='random input size of the equivalence check (default 256 512)')
+    parser.add_argument(
+        '--atol',
+        type=float,
+        default=1e-4,
+        help='max abs logit difference allowed (default 1e-4)')
+    parser.add_argument('--seed', type=int, default=0)
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
+        help='override some settings in the used config (key=value)')
+    return parser.parse_args(argv)
+
+
+def check_alpha_zero(model: torch.nn.Module, checkpoint: str) -> int:
+    """Raise :class:`AlphaNotZeroError` unless every maskable conv of the
+    loaded model has alpha 0; return how many there are."""
+    convs = get_masked_convs(model)
+    if not convs:
+        raise ValueError(
+            'The model of the config has no MaskedGroupConv2d: nothing to '
+            'convert (is it the gradual-grouping config?)')
+    bad = [(n, float(m.alpha)) for n, m in convs if float(m.alpha) != 0]
+    if bad:
+        listed = '\n'.join(f'  {n}: alpha={a:g}' for n, a in bad[:10])
+        more = f'\n  ... and {len(bad) - 10} more' if len(bad) > 10 else ''
+        raise AlphaNotZeroError(
+            f'Refusing {checkpoint}: {len(bad)} of {len(convs)} maskable '
+            f'convs have alpha != 0, so the model is not a grouped model '
+            f'yet:\n{listed}{more}\nTrain until the GradualGroupingHook '
+            'schedule ends (alpha = 0 from its `end` on) and convert a '
+            'checkpoint saved after that.')
+    return len(convs)
+
+
+def tensor_logits(model: torch.nn.Module, inputs: torch.Tensor):
+    with torch.no_grad():
+        out = model(inputs, mode='tensor')
+    return out[0] if isinstance(out, (list, tuple)) else out
+
+
+def compare(ref: torch.Tensor, other: torch.Tensor, atol: float,
+            what: str) -> float:
+    diff = (ref - other).abs().max().item()
+    same_argmax = bool((ref.argmax(1) == other.argmax(1)).all())
+    print(f'{what}: max |logit diff| = {diff:.3g}, identical argmax: '
+          f'{same_argmax}')
+    if diff > atol or not same_argmax:
+        raise RuntimeError(
+            f'{what}: the converted model differs from the masked one '
+            f'(max abs diff {diff:.3g} > {atol:g} or argmax differs)')
+    return diff
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    cfg = load_config(args.config, args.cfg_options)
+    model = build_segmentor(cfg, drop_auxiliary=False)
+    from mmengine.runner import load_checkpoint
+    ckpt = load_checkpoint(
+        model, args.checkpoint, map_location='cpu', strict=True)
+    num = check_alpha_zero(model, args.checkpoint)
+    params_before = count_params(model)
+
+    torch.manual_seed(args.seed)
+    inputs = torch.randn(1, 3, *args.shape)
+    ref = tensor_logits(model, inputs)
+
+    converted = convert_to_grouped(copy.deepcopy(model))
+    params_after = count_params(converted)
+    compare(ref, tensor_logits(converted, inputs), args.atol,
+            'converted model')
+
+    state_dict = {k: v for k, v in converted.state_dict().items()}
+    meta = dict(ckpt.get('meta', {})) if isinstance(ckpt, dict) else {}
+    meta.update(
+        converted_from=osp.abspath(args.checkpoint),
+        converted_by='tools/deploy/convert_grouped.py',
+        grouped_convs=num)
+    out_dir = osp.dirname(osp.abspath(args.out))
+    os.makedirs(out_dir, exist_ok=True)
+    torch.save(dict(meta=meta, state_dict=state_dict), args.out)
+
+    # The deploy config: given, or CONFIG with grouped convs.
+    if args.deploy_config:
+        deploy_cfg = load_config(args.deploy_config)
+        deploy_path = args.deploy_config
+    else:
+        deploy_cfg = copy.deepcopy(cfg)
+        deploy_cfg.model = Config(dict(
+            model=deploy_conv_cfgs(cfg.model.to_dict()))).model
+        deploy_path = osp.splitext(args.out)[0] + '_deploy.py'
+        deploy_cfg.dump(deploy_path)
+    deploy_model = build_segmentor(deploy_cfg, drop_auxiliary=False)
+    if get_masked_convs(deploy_model):
+        raise RuntimeError(f'The deploy config {deploy_path} still builds '
+                           'MaskedGroupConv2d layers')
+    load_checkpoint(deploy_model, args.out, map_location='cpu', strict=True)
+    compare(ref, tensor_logits(deploy_model, inputs), args.atol,
+            f'deploy config {deploy_path}')
+
+    print(f'maskable convs converted: {num}')
+    print(f'params: {params_before:,} (masked, dense weights) -> '
+          f'{params_after:,} (grouped), -{params_before - params_after:,}')
+    print(f'saved {args.out}\ndeploy config: {deploy_path}\n'
+          f'test it with: python tools/test.py {deploy_path} {args.out}')
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
