@@ -13,7 +13,7 @@ venv: $(STAMP)
 
 $(STAMP): setup.py requirements/runtime.txt requirements/lite.txt requirements/pinned.txt requirements/tests.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install -q --upgrade "pip>=23" "setuptools<81" wheel
+	$(PY) -m pip install -q --upgrade "pip>=23" "setuptools<82" wheel
 	$(PY) -m pip install -q -r requirements/pinned.txt
 	@# a full mmcv (compiled ops) already in the venv is kept: never put
 	@# mmcv-lite over it (both use the mmcv/ folder)

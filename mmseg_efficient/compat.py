@@ -31,9 +31,10 @@ called once when :mod:`mmseg_efficient` is imported, *before* anything from
    drops ``device_ids`` and reverts SyncBN for CPU modules.
 
 ``pkg_resources`` (needed by mmengine for ``mmseg::`` config paths) is
-provided by pinning ``setuptools<81`` in ``setup.py`` (82 removed it, 81 warns on
-every import); :func:`check_pkg_resources`
-turns its absence into an actionable error.
+provided by pinning ``setuptools<82`` in ``setup.py`` (82 removed it); its
+deprecation warning, which mmengine triggers, is silenced because the pin is
+deliberate. :func:`check_pkg_resources` turns its absence into an actionable
+error.
 """
 import importlib
 import importlib.util
@@ -333,10 +334,12 @@ def _patch_cpu_distributed() -> bool:
 def check_pkg_resources() -> bool:
     """mmengine 0.10.7 resolves ``mmseg::`` config paths with
     ``pkg_resources`` (removed in setuptools>=82)."""
+    warnings.filterwarnings(
+        'ignore', message='pkg_resources is deprecated', category=UserWarning)
     if importlib.util.find_spec('pkg_resources') is None:
         warnings.warn('pkg_resources is missing (setuptools>=82): configs '
                       "that use 'mmseg::' _base_ paths will fail. Install "
-                      "'setuptools<81' (mmseg_efficient's setup.py pins it).")
+                      "'setuptools<82' (mmseg_efficient's setup.py pins it).")
         return False
     return True
 

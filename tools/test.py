@@ -21,7 +21,7 @@ import _bootstrap  # noqa: E402,F401
 from mmengine.config import DictAction  # noqa: E402
 from mmengine.runner import Runner  # noqa: E402
 
-from mmseg_efficient.utils import load_config  # noqa: E402
+from mmseg_efficient.utils import check_data_roots, load_config  # noqa: E402,E501
 
 
 def parse_args(argv=None):
@@ -73,6 +73,9 @@ def trigger_visualization_hook(cfg, args):
             "visualization=dict(type='SegVisualizationHook')")
     visualization_hook = default_hooks['visualization']
     visualization_hook['draw'] = True
+    # mmseg's hook draws one batch in 50 by default; a user who asks for
+    # painted results wants every image.
+    visualization_hook['interval'] = 1
     if args.show:
         visualization_hook['show'] = True
         visualization_hook['wait_time'] = args.wait_time
@@ -111,6 +114,7 @@ def main(argv=None):
         cfg.test_evaluator['output_dir'] = args.out
         cfg.test_evaluator['keep_results'] = True
 
+    check_data_roots(cfg, args.config, ('test_dataloader', ))
     runner = Runner.from_cfg(cfg)
     return runner.test()
 

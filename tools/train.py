@@ -22,7 +22,7 @@ from mmengine.logging import print_log  # noqa: E402
 from mmengine.runner import Runner  # noqa: E402
 
 from mmseg.registry import RUNNERS  # noqa: E402
-from mmseg_efficient.utils import load_config  # noqa: E402
+from mmseg_efficient.utils import check_data_roots, load_config  # noqa: E402,E501
 
 
 def parse_args(argv=None):
@@ -85,6 +85,7 @@ def main(argv=None):
             cfg.optim_wrapper.loss_scale = 'dynamic'
 
     cfg.resume = args.resume
+    check_data_roots(cfg, args.config, ('train_dataloader', 'val_dataloader'))
 
     if 'runner_type' not in cfg:
         runner = Runner.from_cfg(cfg)

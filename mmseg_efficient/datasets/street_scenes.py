@@ -16,13 +16,14 @@ Everything is pure numpy + OpenCV. Each image draws from its own
 order or in parallel, and the same seed gives byte-identical PNGs (on the
 same numpy / OpenCV build).
 
-Output, exactly like Cityscapes (``seq`` counts per city, frame is 19)::
+Output, exactly like Cityscapes, with ``<stem>`` =
+``<city>_<seq:06d>_000019`` (``seq`` counts per city; the frame is 19)::
 
     out_dir/
-        leftImg8bit/{train,val}/<city>/<city>_<seq:06d>_000019_leftImg8bit.png
-        gtFine/{train,val}/<city>/<city>_<seq:06d>_000019_gtFine_labelIds.png
-        gtFine/{train,val}/<city>/<city>_<seq:06d>_000019_gtFine_labelTrainIds.png
-        street_scenes.json      (manifest: parameters, counts, class stats)
+        leftImg8bit/{train,val}/<city>/<stem>_leftImg8bit.png
+        gtFine/{train,val}/<city>/<stem>_gtFine_labelIds.png
+        gtFine/{train,val}/<city>/<stem>_gtFine_labelTrainIds.png
+        street_scenes.json    (manifest: parameters, counts, class stats)
 
 ``labelIds`` holds official Cityscapes label ids, including some void ones
 (ego vehicle, static, ground, parking, rail track); ``labelTrainIds`` is
@@ -161,28 +162,98 @@ _VEHICLE_DIMS = {
     'train': ((2.6, 2.7), (3.4, 3.7), (28.0, 34.0)),
 }
 
+
+def _vehicle_tables():
+    """Outlines of the vehicle faces, in fractions of (width or length,
+    height): the near face per ``(kind, oncoming)`` and the long side."""
+
+    def r(a0, v0, a1, v1):
+        return [(a0, v0), (a1, v0), (a1, v1), (a0, v1)]
+
+    faces = {}
+    for kind in _VEHICLE_DIMS:
+        car = kind in ('car', 'van')
+        clear = 0.18 if car else 0.1
+        for front in (False, True):
+            lv = 0.48 if car else 0.2
+            face = dict(
+                tyres=[r(0.06, 0, 0.22, clear + 0.05),
+                       r(0.78, 0, 0.94, clear + 0.05)],
+                body=r(0, clear, 1, 1),
+                glass=r(0.06, 0.5 if front else 0.65, 0.94, 0.92),
+                lights=[r(0.04, lv, 0.18, lv + 0.08),
+                        r(0.82, lv, 0.96, lv + 0.08)],
+                plate=r(0.38, lv - 0.2, 0.62, lv - 0.13) if car else
+                r(0.38, 0.12, 0.62, 0.17))
+            if car:
+                face['body'] = [(0, clear), (1, clear), (1, 0.62),
+                                (0.9, 0.66), (0.82, 1.0), (0.18, 1.0),
+                                (0.1, 0.66), (0, 0.62)]
+                face['glass'] = [(0.14, 0.66), (0.86, 0.66), (0.8, 0.95),
+                                 (0.2, 0.95)]
+            elif kind == 'truck':
+                if front:  # cab with a windscreen, box above and behind
+                    face['box'] = r(0.02, 0.7, 0.98, 1.0)
+                    face['body'] = r(0, clear, 1, 0.78)
+                    face['glass'] = r(0.08, 0.5, 0.92, 0.74)
+                else:  # plain cargo box
+                    face['glass'] = None
+            elif not front:  # bus / tram rear: small window
+                face['glass'] = r(0.2, 0.68, 0.8, 0.9)
+            faces[(kind, front)] = face
+
+    sides = {}
+    for kind in _VEHICLE_DIMS:
+        if kind in ('car', 'van'):
+            roof = 0.02 if kind == 'van' else 0.3
+            body = [(0, 0.18), (0, 0.62), (roof * 0.7, 0.66), (roof, 1.0),
+                    (0.75, 1.0), (0.85, 0.66), (1, 0.6), (1, 0.18)]
+            glass = [[(roof + 0.01, 0.68), (roof + 0.03, 0.93),
+                      (0.73, 0.93), (0.8, 0.68)]]
+            axles = (0.18, 0.82)
+        else:
+            body = r(0, 0.1, 1, 1)
+            n = {'truck': 0, 'bus': 6, 'train': 14}[kind]
+            step = 0.9 / max(n, 1)
+            glass = [r(0.05 + i * step, 0.5, 0.05 + (i + 0.8) * step, 0.85)
+                     for i in range(n)]
+            axles = {'truck': (0.12, 0.75, 0.88), 'bus': (0.2, 0.8),
+                     'train': (0.1, 0.16, 0.5, 0.56, 0.84, 0.9)}[kind]
+            if kind == 'truck':
+                glass = [r(0.84, 0.45, 0.97, 0.7)]
+        sides[kind] = dict(body=body, glass=glass, axles=axles)
+    return faces, sides
+
+
+_VEHICLE_FACES, _VEHICLE_SIDES = _vehicle_tables()
+
 _SHIFT = 3  # fixed-point bits for sub-pixel drawing
 _ONE = 1 << _SHIFT
 _Z_MIN = 0.3  # nearest depth projected (metres)
 
 
 def _fixed(pts: np.ndarray) -> np.ndarray:
-    """Image coordinates -> fixed-point int32 points for cv2."""
-    pts = np.clip(pts, -2e5, 2e5)
+    """Image coordinates -> fixed-point int32 points for cv2.
+
+    cv2 copes with coordinates far outside the image, so nothing is clipped
+    (clipping vertices would bend the edges that cross the image).
+    """
     return np.round(pts * _ONE).astype(np.int32)
 
 
 def _colour(c) -> Tuple[float, float, float]:
-    return tuple(float(v) for v in np.clip(c, 0, 255))
+    return tuple(min(255.0, max(0.0, float(v))) for v in c)
 
 
 class _Painter:
     """Draws into an RGB image and a label-id map through a pinhole camera.
 
     World coordinates are metres: X to the right, Y up from the ground, Z
-    forward. Every drawing call takes a ``color`` (image, anti-aliased; None
-    to leave the image alone) and a ``label`` (label id map; None to leave it
-    alone), so details like windows change the image only.
+    forward. Polygons and polylines are given either as a list of ``(K, 3)``
+    arrays or as one ``(N, K, 3)`` array (projected in one go). Every drawing
+    call takes a ``color`` (image, anti-aliased; None leaves the image alone)
+    and a ``label`` (label-id map; None leaves it alone), so details such as
+    windows change the image only.
 
     Args:
         width (int): Image width.
@@ -201,39 +272,56 @@ class _Painter:
         self.lab = np.zeros((height, width), dtype=np.uint8)
 
     def project(self, pts) -> np.ndarray:
-        """Project world points ``(N, 3)`` to image points ``(N, 2)``."""
-        pts = np.asarray(pts, dtype=np.float64).reshape(-1, 3)
-        z = np.maximum(pts[:, 2], _Z_MIN)
-        return np.stack([self.cx + self.focal * pts[:, 0] / z,
-                         self.cy + self.focal * (self.cam_h - pts[:, 1]) / z],
-                        axis=1)
+        """Project world points ``(..., 3)`` to image points ``(..., 2)``."""
+        pts = np.asarray(pts, dtype=np.float64)
+        inv_z = self.focal / np.maximum(pts[..., 2], _Z_MIN)
+        out = np.empty(pts.shape[:-1] + (2, ))
+        out[..., 0] = self.cx + pts[..., 0] * inv_z
+        out[..., 1] = self.cy + (self.cam_h - pts[..., 1]) * inv_z
+        return out
 
     def px(self, metres: float, z: float) -> float:
         """Size in pixels of ``metres`` seen fronto-parallel at depth z."""
         return self.focal * metres / max(z, _Z_MIN)
 
-    def fill(self, polys, color=None, label=None) -> None:
-        """Fill world polygons (a list of ``(N, 3)`` arrays)."""
-        self.fill_2d([self.project(p) for p in polys], color, label)
+    def _pixels(self, polys, world: bool) -> List[np.ndarray]:
+        """Project (if ``world``) and convert polygons for cv2."""
+        if isinstance(polys, np.ndarray):
+            return list(_fixed(self.project(polys) if world else polys))
+        if len(polys) == 1:
+            one = polys[0]
+            return [_fixed(self.project(one) if world else one)]
+        lengths = np.cumsum([len(q) for q in polys])[:-1]
+        flat = np.concatenate(polys)
+        flat = _fixed(self.project(flat) if world else flat)
+        return np.split(flat, lengths)
 
-    def fill_2d(self, polys, color=None, label=None) -> None:
-        """Fill image-space polygons (a list of ``(N, 2)`` arrays)."""
-        pts = [_fixed(p) for p in polys if len(p) >= 3]
-        if not pts:
+    def fill(self, polys, color=None, label=None, world: bool = True) -> None:
+        """Fill polygons (world coordinates, or image ones if not ``world``).
+        """
+        if len(polys) == 0:
             return
+        pts = self._pixels(polys, world)
         if color is not None:
             cv2.fillPoly(self.img, pts, _colour(color), cv2.LINE_AA, _SHIFT)
         if label is not None:
             cv2.fillPoly(self.lab, pts, int(label), cv2.LINE_8, _SHIFT)
 
+    def fill_2d(self, polys, color=None, label=None) -> None:
+        """Fill image-space polygons."""
+        self.fill(polys, color, label, world=False)
+
     def lines(self, polylines, thick_m: float, color=None, label=None,
               closed: bool = False) -> None:
         """Draw world polylines ``thick_m`` metres thick (at least 1 px)."""
-        if not polylines:
+        if len(polylines) == 0:
             return
-        z = float(np.mean([np.mean(np.asarray(p)[:, 2]) for p in polylines]))
+        if isinstance(polylines, np.ndarray):
+            z = float(polylines[..., 2].mean())
+        else:
+            z = float(np.mean([q[:, 2].mean() for q in polylines]))
         thick = max(1, int(round(self.px(thick_m, z))))
-        pts = [_fixed(self.project(p)) for p in polylines]
+        pts = self._pixels(polylines, True)
         if color is not None:
             cv2.polylines(self.img, pts, closed, _colour(color), thick,
                           cv2.LINE_AA, _SHIFT)
@@ -244,11 +332,11 @@ class _Painter:
     def ellipse(self, centre, rx_m: float, ry_m: float, color=None,
                 label=None) -> None:
         """Fill a fronto-parallel ellipse with radii in metres."""
-        c = self.project(centre)[0]
         z = float(centre[2])
-        axes = (max(1, int(round(self.px(rx_m, z) * _ONE))),
-                max(1, int(round(self.px(ry_m, z) * _ONE))))
-        centre_px = tuple(int(v) for v in _fixed(c))
+        c = _fixed(self.project(centre))
+        centre_px = (int(c[0]), int(c[1]))
+        axes = (max(1, int(self.px(rx_m, z) * _ONE)),
+                max(1, int(self.px(ry_m, z) * _ONE)))
         if color is not None:
             cv2.ellipse(self.img, centre_px, axes, 0, 0, 360, _colour(color),
                         -1, cv2.LINE_AA, _SHIFT)
@@ -258,19 +346,31 @@ class _Painter:
 
 
 def _plane(origin, axis, pts_av) -> np.ndarray:
-    """Map 2-D points (along ``axis``, up) on a vertical plane to 3-D."""
-    pts_av = np.asarray(pts_av, dtype=np.float64).reshape(-1, 2)
-    origin = np.asarray(origin, dtype=np.float64)
-    axis = np.asarray(axis, dtype=np.float64)
-    out = origin + pts_av[:, :1] * axis
-    out[:, 1] += pts_av[:, 1]
+    """Map 2-D points ``(..., 2)`` (along ``axis``, up) on a vertical plane
+    through ``origin`` to 3-D points ``(..., 3)``."""
+    pts_av = np.asarray(pts_av, dtype=np.float64)
+    out = np.asarray(origin, dtype=np.float64) + \
+        pts_av[..., :1] * np.asarray(axis, dtype=np.float64)
+    out[..., 1] += pts_av[..., 1]
     return out
 
 
-def _ground(x0: float, x1: float, z0: float, z1: float) -> np.ndarray:
+def _rect(a0: float, v0: float, a1: float, v1: float) -> np.ndarray:
+    """Corners of an axis-aligned rectangle in plane coordinates."""
+    return np.array([[a0, v0], [a1, v0], [a1, v1], [a0, v1]],
+                    dtype=np.float64)
+
+
+def _ground_rect(x0: float, x1: float, z0: float, z1: float) -> np.ndarray:
     """A rectangle on the ground (X in [x0, x1], Z in [z0, z1])."""
     return np.array([[x0, 0, z0], [x1, 0, z0], [x1, 0, z1], [x0, 0, z1]],
                     dtype=np.float64)
+
+
+def _ground_disc(x: float, z: float, r: float) -> np.ndarray:
+    """A disc of radius ``r`` on the ground, as a 3-D polygon."""
+    c = _circle(x, z, r, 12)
+    return np.stack([c[:, 0], np.zeros(len(c)), np.maximum(c[:, 1], 0.5)], 1)
 
 
 def _circle(cx: float, cy: float, r: float, n: int = 14) -> np.ndarray:
@@ -295,6 +395,9 @@ class _StreetScene:
     def __init__(self, rng: np.random.Generator, width: int, height: int,
                  style: dict) -> None:
         self.rng = rng
+        # Noise images come from their own stream: their size depends on the
+        # resolution, and the scene itself should not.
+        self.noise_rng = np.random.default_rng(rng.integers(2**63))
         self.w, self.h = width, height
         self.style = style
         self.light = rng.uniform(0.8, 1.15)  # scene-wide brightness of paint
@@ -305,7 +408,7 @@ class _StreetScene:
             width, height,
             focal=width * rng.uniform(0.85, 1.05),
             cx=width * (0.5 + rng.uniform(-0.06, 0.06)),
-            cy=height * rng.uniform(0.37, 0.47),
+            cy=height * rng.uniform(0.33, 0.45),
             cam_h=rng.uniform(1.35, 1.65))
         self.z_near = self.painter.focal * self.painter.cam_h / (
             height - self.painter.cy)
@@ -337,37 +440,40 @@ class _StreetScene:
     def _plan_street(self) -> None:
         rng = self.rng
         self.lane_w = rng.uniform(3.0, 3.5)
-        n_left = rng.choice([1, 1, 2, 2, 3])
-        n_right = rng.choice([1, 1, 1, 2])
+        n_left = rng.choice([1, 2, 2, 3])
+        n_right = rng.choice([1, 1, 2])
         own = rng.uniform(0.25, 0.75) * self.lane_w
-        self.road = (-(n_left - 1) * self.lane_w - own - rng.uniform(0, 1.5),
-                     (n_right - 1) * self.lane_w + self.lane_w - own +
-                     rng.uniform(0, 1.0))
+        # driving lanes, then the road with parking strips beside them
+        self.lanes = (-(n_left - 1) * self.lane_w - own - rng.uniform(0, 1.5),
+                      (n_right - 1) * self.lane_w + self.lane_w - own +
+                      rng.uniform(0, 1.0))
+        parking = {s: rng.random() < 0.25 for s in (-1, 1)}
+        self.road = (self.lanes[0] - 2.1 * parking[-1],
+                     self.lanes[1] + 2.1 * parking[1])
         self.cross = rng.random() < 0.35
         self.z_end = rng.uniform(60, 170) if self.cross else 400.0
         self.intersection = None
-        if rng.random() < 0.4:
+        if rng.random() < 0.5:
             zi = rng.uniform(max(12.0, self.z_near * 2), 55)
             self.intersection = (zi, zi + rng.uniform(9, 16))
         self.tram = rng.random() < 0.12
         self.tracks = self.tram or rng.random() < 0.05
-        self.track_x = self.road[0] + self.lane_w * 0.5
+        self.track_x = self.lanes[0] + self.lane_w * 0.5
         self.sides = {}
         for s in (-1, 1):
             edge = self.road[0] if s < 0 else self.road[1]
-            parking = rng.random() < 0.3
             grass = rng.uniform(1.0, 2.5) if rng.random() < 0.2 else 0.0
             walk = rng.uniform(1.8, 5.0)
             setback = rng.choice([0.0, 0.0, rng.uniform(1, 5)])
             urban = rng.random() < self.style['p_building']
             self.sides[s] = dict(
-                edge=edge, parking=parking, grass=grass, walk=walk,
+                edge=edge, parking=parking[s], grass=grass, walk=walk,
                 walk_x=edge + s * grass,
                 front=edge + s * (grass + walk + setback),
                 setback=setback, setback_kind=rng.choice(
-                    ['terrain', 'vegetation', 'ground', 'sidewalk']),
+                    ['terrain', 'terrain', 'ground', 'sidewalk']),
                 urban=urban,
-                trees=rng.random() < (0.35 + 0.5 * self.style['greenery']),
+                trees=rng.random() < (0.3 + 0.5 * self.style['greenery']),
                 walk_colour=self.colour('sidewalk', 10))
 
     def _clear_of_intersection(self, z: float, margin: float = 0.0) -> bool:
@@ -390,8 +496,8 @@ class _StreetScene:
         sky = np.broadcast_to(grad[:, None, :], (rows, self.w, 3)).copy()
         cover = rng.uniform(*cloud_range)
         if cover > 0.05:
-            noise = rng.standard_normal((rows // 6 + 3, self.w // 12 + 3),
-                                        dtype=np.float32)
+            noise = self.noise_rng.standard_normal(
+                (rows // 6 + 3, self.w // 12 + 3), dtype=np.float32)
             noise = cv2.resize(noise, (self.w, rows),
                                interpolation=cv2.INTER_CUBIC)
             alpha = np.clip((noise - (1.2 - 1.6 * cover)) * 0.8, 0, 0.9)
@@ -405,7 +511,7 @@ class _StreetScene:
         """Far skyline (buildings and tree lines) along the horizon."""
         rng, p = self.rng, self.painter
         hor = np.asarray(_WEATHER[self.weather][1], dtype=np.float64)
-        x = -rng.uniform(0, 20)
+        x = -rng.uniform(0, 0.04) * self.w
         while x < self.w:
             width = rng.uniform(0.03, 0.15) * self.w
             z = rng.uniform(250, 600)
@@ -416,7 +522,7 @@ class _StreetScene:
                                  [x + width, p.cy + 2]])
                 col, label = self.colour('building'), _L['building']
             else:
-                n = max(3, int(width / 4))
+                n = 8
                 tops = p.cy - p.px(rng.uniform(6, 18), z) * (
                     0.6 + 0.4 * rng.random(n))
                 xs = np.linspace(x, x + width, n)
@@ -428,7 +534,7 @@ class _StreetScene:
             p.fill_2d([poly], col * (1 - haze) + hor * haze, label)
             x += width
 
-    def _ground(self) -> None:
+    def _paint_ground(self) -> None:
         """Road, sidewalks, grass strips, marks; everything at Y = 0."""
         rng, p = self.rng, self.painter
         z0, z1 = 0.5, 1000.0 if not self.cross else self.z_end
@@ -437,22 +543,22 @@ class _StreetScene:
         p.fill_2d([base], self.colour('terrain'), _L['terrain'])
         for s, side in self.sides.items():
             far = side['front'] + s * 200
-            p.fill_2d([p.project(_ground(side['front'], far, z0, z1))],
-                      self.colour('terrain'), _L['terrain'])
+            p.fill([_ground_rect(side['front'], far, z0, z1)],
+                   self.colour('terrain'), _L['terrain'])
             kind = side['setback_kind']
+            walk_end = side['walk_x'] + s * side['walk']
             if side['setback'] > 0:
                 col = (side['walk_colour'] if kind == 'sidewalk' else
                        self.colour('terrain' if kind != 'ground' else
                                    'sidewalk'))
-                lab = _L['terrain' if kind == 'vegetation' else kind]
-                p.fill([_ground(side['walk_x'] + s * side['walk'],
-                                side['front'], z0, z1)], col, lab)
-            walk = _ground(side['walk_x'], side['walk_x'] + s * side['walk'],
-                           z0, z1)
-            p.fill([walk], side['walk_colour'], _L['sidewalk'])
+                lab = _L[kind]
+                p.fill([_ground_rect(walk_end, side['front'], z0, z1)], col,
+                       lab)
+            p.fill([_ground_rect(side['walk_x'], walk_end, z0, z1)],
+                   side['walk_colour'], _L['sidewalk'])
             self._paving(side)
             if side['grass'] > 0:
-                p.fill([_ground(side['edge'], side['walk_x'], z0, z1)],
+                p.fill([_ground_rect(side['edge'], side['walk_x'], z0, z1)],
                        self.colour('terrain'), _L['terrain'])
             # curb: a thin vertical face at the road edge
             x = side['walk_x'] if side['grass'] == 0 else side['edge']
@@ -461,18 +567,19 @@ class _StreetScene:
             lab = _L['sidewalk'] if side['grass'] == 0 else _L['terrain']
             p.fill([curb], side['walk_colour'] * 1.15, lab)
         road_col = self.colour('road', 6)
-        p.fill([_ground(self.road[0], self.road[1], z0, z1)], road_col,
+        p.fill([_ground_rect(self.road[0], self.road[1], z0, z1)], road_col,
                _L['road'])
         for _ in range(rng.integers(0, 4)):  # asphalt patches
             x = rng.uniform(*self.road)
             z = rng.uniform(self.z_near, 60)
-            p.fill([_ground(x, x + rng.uniform(0.5, 3), z,
-                            z + rng.uniform(1, 8))],
+            p.fill([_ground_rect(x, x + rng.uniform(0.5, 3), z,
+                                 z + rng.uniform(1, 8))],
                    road_col * rng.uniform(0.8, 1.2), None)
         for s, side in self.sides.items():
             if side['parking']:
-                p.fill([_ground(side['edge'] - s * 2.2, side['edge'], z0,
-                                z1)], road_col * 1.05, _L['parking'])
+                strip = _ground_rect(side['edge'] - s * 2.1, side['edge'], z0,
+                                     z1)
+                p.fill([strip], road_col * 1.05, _L['parking'])
         if self.intersection is not None:
             self._cross_street(road_col)
         self._lane_marks()
@@ -489,51 +596,54 @@ class _StreetScene:
         # only where joints are at least ~2 px apart
         gap = p.focal * p.cam_h * step / zs**2
         zs = zs[gap > 2.0]
-        polylines = [np.array([[x0, 0, z], [x1, 0, z]]) for z in zs]
-        if polylines:
-            p.lines(polylines, 0.02, side['walk_colour'] * 0.8, None)
+        joints = np.zeros((len(zs), 2, 3))
+        joints[:, 0, 0], joints[:, 1, 0] = x0, x1
+        joints[:, :, 2] = zs[:, None]
+        p.lines(joints, 0.02, side['walk_colour'] * 0.8, None)
 
     def _cross_street(self, road_col: np.ndarray) -> None:
         p = self.painter
         zi0, zi1 = self.intersection
         for s, side in self.sides.items():
-            p.fill([_ground(side['edge'], side['edge'] + s * 120, zi0, zi1)],
-                   road_col, _L['road'])
+            far = side['edge'] + s * 120
+            p.fill([_ground_rect(side['edge'], far, zi0, zi1)], road_col,
+                   _L['road'])
             # far corner sidewalks of the cross street
             for z in (zi0 - 3.0, zi1):
-                p.fill([_ground(side['edge'] + s * side['grass'],
-                                side['edge'] + s * 120, z, z + 3.0)],
+                p.fill([_ground_rect(side['walk_x'], far, z, z + 3.0)],
                        side['walk_colour'], _L['sidewalk'])
         # crosswalk in front of the intersection
         zc = zi0 - self.rng.uniform(3, 5)
         xs = np.arange(self.road[0] + 0.3, self.road[1] - 0.3, 1.0)
-        stripes = [_ground(x, x + 0.5, zc - 3.0, zc) for x in xs]
+        stripes = [_ground_rect(x, x + 0.5, zc - 3.0, zc) for x in xs]
         p.fill(stripes, (225, 225, 220), None)
 
     def _lane_marks(self) -> None:
         rng, p = self.rng, self.painter
         white = np.array([228, 228, 222]) * self.light
-        left, right = self.road
+        left, right = self.lanes
         xs = np.arange(left + self.lane_w, right - 1.0, self.lane_w)
         dash, gap = rng.uniform(2.5, 4.0), rng.uniform(5, 9)
-        zs = np.arange(rng.uniform(0, dash + gap), 300, dash + gap)
-        polys = []
-        for x in xs:
-            solid = rng.random() < 0.15
-            for z in ([0.5] if solid else zs):
-                z_end = 300 if solid else z + dash
-                polys.append(_ground(x - 0.07, x + 0.07, max(z, 0.5), z_end))
+        dashes = np.arange(rng.uniform(0, dash + gap), 300, dash + gap)
+        dashes = [(max(z, 0.5), z + dash) for z in dashes
+                  if self._clear_of_intersection(z, 3)]
+        solid = [(0.5, 300.0)]
+        if self.intersection is not None:
+            solid = [(0.5, self.intersection[0] - 3),
+                     (self.intersection[1] + 3, 300.0)]
+        lines = [(x, 0.07, solid if rng.random() < 0.15 else dashes)
+                 for x in xs]
         if rng.random() < 0.6:  # edge lines
-            for x in (left + 0.3, right - 0.3):
-                polys.append(_ground(x - 0.06, x + 0.06, 0.5, 300))
-        keep = [q for q in polys if self._clear_of_intersection(q[0, 2], 3)]
-        p.fill(keep, white * rng.uniform(0.75, 1.0), None)
+            lines += [(left + 0.3, 0.06, solid), (right - 0.3, 0.06, solid)]
+        polys = [_ground_rect(x - hw, x + hw, z0, z1)
+                 for x, hw, spans in lines for z0, z1 in spans]
+        p.fill(polys, white * rng.uniform(0.75, 1.0), None)
 
     def _rail_tracks(self, road_col: np.ndarray) -> None:
         p, x = self.painter, self.track_x
-        p.fill([_ground(x - 1.2, x + 1.2, 0.5, 400)], road_col * 0.95,
+        p.fill([_ground_rect(x - 1.2, x + 1.2, 0.5, 400)], road_col * 0.95,
                _L['rail track'])
-        rails = [_ground(x + o - 0.04, x + o + 0.04, 0.5, 400)
+        rails = [_ground_rect(x + o - 0.04, x + o + 0.04, 0.5, 400)
                  for o in (-0.72, 0.72)]
         p.fill(rails, (150, 150, 155), None)
 
@@ -568,9 +678,8 @@ class _StreetScene:
                 colour: np.ndarray, shop: bool) -> None:
         """A building face on a vertical plane, with a grid of windows."""
         rng, p = self.rng, self.painter
-        corners = _plane(origin, axis, [[0, 0], [length, 0],
-                                        [length, height], [0, height]])
-        p.fill([corners], colour, _L['building'])
+        p.fill([_plane(origin, axis, _rect(0, 0, length, height))], colour,
+               _L['building'])
         floor_h = rng.uniform(2.8, 3.6)
         col_w = rng.uniform(2.2, 4.0)
         ground_h = rng.uniform(3.5, 4.5) if shop else floor_h
@@ -581,33 +690,32 @@ class _StreetScene:
         win_w = col_w * rng.uniform(0.35, 0.6)
         a0 = (length - n_cols * col_w) / 2 + (col_w - win_w) / 2
         a = a0 + col_w * np.arange(n_cols)
-        rows = [(ground_h + floor_h * i + floor_h * 0.25,
-                 floor_h * rng.uniform(0.4, 0.55)) for i in range(n_rows)]
+        v0 = ground_h + floor_h * (np.arange(n_rows) + 0.25)
+        v1 = v0 + floor_h * rng.uniform(0.4, 0.55)
         if shop:
-            rows.append((0.4, ground_h - 1.0))
-        if not rows:
+            v0, v1 = np.append(v0, 0.4), np.append(v1, ground_h - 0.6)
+        if not len(v0):
             return
-        quads = []
-        for v0, h in rows:
-            for ai in a:
-                quads.append([[ai, v0], [ai + win_w, v0],
-                              [ai + win_w, v0 + h], [ai, v0 + h]])
-        quads = np.asarray(quads, dtype=np.float64)
-        pts = _plane(origin, axis, quads.reshape(-1, 2)).reshape(-1, 4, 3)
-        img_pts = p.project(pts.reshape(-1, 3)).reshape(-1, 4, 2)
-        big = np.abs(img_pts[:, 1, 0] - img_pts[:, 0, 0]) > 0.8
-        if not big.any():
-            return
-        img_pts = img_pts[big]
+        # one window per (row, column): corners in plane coordinates
+        quads = np.empty((len(v0), n_cols, 4, 2))
+        quads[..., [0, 3], 0] = a[None, :, None]
+        quads[..., [1, 2], 0] = a[None, :, None] + win_w
+        quads[..., [0, 1], 1] = v0[:, None, None]
+        quads[..., [2, 3], 1] = v1[:, None, None]
+        img_pts = p.project(_plane(origin, axis, quads.reshape(-1, 4, 2)))
+        buckets = rng.integers(0, 3, len(img_pts))  # brightness variants
         win = self.colour('window', 10)
         if self.weather == 'dusk':
             win = win * 0.6
-        buckets = rng.integers(0, 3, len(img_pts))
+        # skip windows under a pixel wide (no random draws depend on pixel
+        # sizes, so a seed gives the same scene at every resolution)
+        big = np.abs(img_pts[:, 1, 0] - img_pts[:, 0, 0]) > 0.8
+        img_pts, buckets = img_pts[big], buckets[big]
         for b, shade in enumerate((0.8, 1.0, 1.3)):
             c = win * shade
             if self.weather == 'dusk' and b == 2:
                 c = np.array([240, 200, 120.0])
-            p.fill_2d(list(img_pts[buckets == b]), c, None)
+            p.fill_2d(img_pts[buckets == b], c, None)
 
     def _building(self, s: int, z0: float, z1: float) -> None:
         rng = self.rng
@@ -623,15 +731,12 @@ class _StreetScene:
         self._facade((x, 0, z0), _Z_AXIS, z1 - z0, height, colour, shop)
         if rng.random() < 0.5:  # cornice
             p = self.painter
-            band = _plane((x, 0, z0), _Z_AXIS, [[0, height - 0.4],
-                                                [z1 - z0, height - 0.4],
-                                                [z1 - z0, height],
-                                                [0, height]])
-            p.fill([band], colour * 0.8, None)
+            band = _rect(0, height - 0.4, z1 - z0, height)
+            p.fill([_plane((x, 0, z0), _Z_AXIS, band)], colour * 0.8, None)
         if self.sunny and s == self.sun_side:
             reach = height * rng.uniform(0.2, 0.9)
             x_end = x - s * reach
-            self.shadows.append(_ground(x, x_end, z0 + 2, z1 + 2))
+            self.shadows.append(_ground_rect(x, x_end, z0 + 2, z1 + 2))
 
     def _cross_building(self) -> None:
         rng = self.rng
@@ -651,7 +756,7 @@ class _StreetScene:
             height = rng.uniform(8, 25) * self.style['height_scale']
             self._facade((back, 0, z0), _Z_AXIS, z1 - z0 + 10, height,
                          self.colour('building', 14, 0.9), False)
-        for _ in range(rng.integers(0, 4)):
+        for _ in range(rng.integers(1, 5)):
             self._tree(front + s * rng.uniform(2, 12), rng.uniform(z0, z1),
                        large=True)
         kind = rng.choice(['wall', 'fence', 'hedge', 'none'],
@@ -670,40 +775,41 @@ class _StreetScene:
                                             1)])
             p.fill([poly], self.colour('vegetation', 12), _L['vegetation'])
 
-    def _wall(self, x: float, z0: float, z1: float) -> None:
+    def _wall(self, x: float, z0: float, z1: float,
+              height: Optional[float] = None) -> None:
         rng, p = self.rng, self.painter
-        height = rng.uniform(0.8, 2.8)
+        height = height or rng.uniform(0.8, 2.8)
         colour = self.colour('wall', 12)
-        p.fill([_plane((x, 0, z0), _Z_AXIS, [[0, 0], [z1 - z0, 0],
-                                              [z1 - z0, height],
-                                              [0, height]])],
+        origin = (x, 0, z0)
+        p.fill([_plane(origin, _Z_AXIS, _rect(0, 0, z1 - z0, height))],
                colour, _L['wall'])
-        p.fill([_plane((x, 0, z0), _Z_AXIS, [[0, height - 0.15],
-                                              [z1 - z0, height - 0.15],
-                                              [z1 - z0, height],
-                                              [0, height]])],
-               colour * 0.75, None)
+        coping = _rect(0, height - 0.15, z1 - z0, height)
+        p.fill([_plane(origin, _Z_AXIS, coping)], colour * 0.75, None)
 
-    def _fence(self, x: float, z0: float, z1: float, axis=_Z_AXIS) -> None:
-        """A see-through fence: the label covers it, the image shows bars."""
+    def _fence(self, x: float, z0: float, z1: float) -> None:
+        """A see-through fence along the street at ``x``: the label covers
+        it, the image shows only its bars, rails and posts."""
         rng, p = self.rng, self.painter
         height = rng.uniform(1.0, 2.2)
         length = z1 - z0
-        origin = (x, 0, z0) if axis is _Z_AXIS else (z0, 0, x)
+        origin = (x, 0, z0)
         colour = self.colour('fence', 10)
-        p.fill([_plane(origin, axis, [[0, 0], [length, 0],
-                                      [length, height], [0, height]])],
-               None, _L['fence'])
-        spacing = rng.uniform(0.12, 0.3)
-        bars = [_plane(origin, axis, [[a, 0.05], [a, height]])
-                for a in np.arange(0, length, spacing)]
-        rails = [_plane(origin, axis, [[0, v], [length, v]])
-                 for v in (0.1, height * 0.95)]
-        p.lines(bars, 0.03, colour, None)
+        p.fill([_plane(origin, _Z_AXIS, _rect(0, 0, length, height))], None,
+               _L['fence'])
+
+        def verticals(step, v0):
+            a = np.arange(0, length, step)
+            seg = np.empty((len(a), 2, 2))
+            seg[:, :, 0] = a[:, None]
+            seg[:, 0, 1], seg[:, 1, 1] = v0, height
+            return _plane(origin, _Z_AXIS, seg)
+
+        rails = _plane(origin, _Z_AXIS, [[[0, 0.1], [length, 0.1]],
+                                         [[0, height * 0.95],
+                                          [length, height * 0.95]]])
+        p.lines(verticals(rng.uniform(0.12, 0.3), 0.05), 0.03, colour, None)
         p.lines(rails, 0.06, colour, None)
-        posts = [_plane(origin, axis, [[a, 0], [a, height]])
-                 for a in np.arange(0, length, rng.uniform(2, 3))]
-        p.lines(posts, 0.08, colour * 0.8, None)
+        p.lines(verticals(rng.uniform(2, 3), 0), 0.08, colour * 0.8, None)
 
     # ------------------------------------------------------------------
     # corridor objects (sorted far to near)
@@ -716,8 +822,8 @@ class _StreetScene:
             walk_mid = side['walk_x'] + s * side['walk'] / 2
             curb = side['walk_x'] + s * 0.5
             if side['trees']:
-                step = rng.uniform(7, 15)
-                for z in np.arange(rng.uniform(near * 0.3, step), far, step):
+                step = rng.uniform(9, 18)
+                for z in np.arange(rng.uniform(near, near + step), far, step):
                     if self._clear_of_intersection(z, 2):
                         self.add(z, self._tree, curb + s * 0.3, z)
             lamp_step = rng.uniform(18, 35)
@@ -738,7 +844,7 @@ class _StreetScene:
             if rng.random() < 0.12:  # low wall along the sidewalk
                 z0 = rng.uniform(near, 40)
                 self.add(z0, self._wall, side['front'] - s * 0.2, z0,
-                         z0 + rng.uniform(5, 20))
+                         z0 + rng.uniform(5, 20), rng.uniform(0.5, 1.3))
             # pedestrians
             for _ in range(rng.poisson(1.8)):
                 z = near * 0.9 + rng.exponential(18)
@@ -752,19 +858,20 @@ class _StreetScene:
                     zk = z + 0.7 * k
                     self.add(zk, self._bicycle_across, side['walk_x'] +
                              s * 0.4, zk, s)
-            if rng.random() < 0.07:  # parked motorcycle
+            if rng.random() < 0.1:  # parked motorcycle
                 z = rng.uniform(near, 30)
                 self.add(z, self._motorcycle_along,
-                         side['edge'] - s * 0.6, z, None)
-            # parked cars along the curb
-            if side['parking'] or rng.random() < 0.35:
+                         side['edge'] - s * 0.6, z, False)
+            # parked cars along the curb (never in front of the camera);
+            # those on the left face the camera, like the oncoming traffic
+            x = side['edge'] - s * rng.uniform(1.0, 1.3)
+            if (side['parking'] or rng.random() < 0.25) and s * x > 2.4:
                 z = rng.uniform(near * 0.6, 12)
                 while z < far:
                     if rng.random() < 0.8 and self._clear_of_intersection(
                             z, 4):
                         kind = 'van' if rng.random() < 0.12 else 'car'
-                        x = side['edge'] - s * rng.uniform(1.0, 1.3)
-                        self._queue_vehicle(kind, x, z, facing_front=False)
+                        self._queue_vehicle(kind, x, z, facing_front=s < 0)
                     z += rng.uniform(5.0, 7.5)
         self._traffic(near, far)
         if self.intersection is not None:
@@ -780,7 +887,7 @@ class _StreetScene:
     def _traffic(self, near: float, far: float) -> None:
         """Moving vehicles, riders and the odd tram on the road."""
         rng = self.rng
-        left, right = self.road
+        left, right = self.lanes
         centres = np.arange(left + self.lane_w / 2, right - 1.0, self.lane_w)
         used = []
         for _ in range(rng.poisson(2.2)):
@@ -792,15 +899,15 @@ class _StreetScene:
                 continue
             used.append((x, z))
             kind = rng.choice(['car', 'van', 'truck', 'bus'],
-                              p=[0.7, 0.08, 0.12, 0.10])
+                              p=[0.78, 0.1, 0.07, 0.05])
             self._queue_vehicle(kind, x, z, facing_front=x < -1.6)
         if self.tram:
             z = rng.uniform(max(near, 18), 70)
             self._queue_vehicle('train', self.track_x, z,
                                 facing_front=self.track_x < -1.6)
-        for _ in range(rng.poisson(0.45)):  # riders
+        for _ in range(rng.poisson(0.7)):  # riders
             side_x = right - rng.uniform(0.6, 1.5)
-            z = rng.uniform(max(near, 6), 50)
+            z = rng.uniform(max(near, 6), 40)
             if rng.random() < 0.6:
                 self.add(z, self._bicycle_along, side_x, z, True)
             else:
@@ -828,8 +935,8 @@ class _StreetScene:
     # --- vegetation, poles, signs -----------------------------------------
     def _tree(self, x: float, z: float, large: bool = False) -> None:
         rng, p = self.rng, self.painter
-        trunk_h = rng.uniform(2.0, 3.5)
-        crown_r = rng.uniform(1.8, 3.5) * (1.4 if large else 1.0)
+        trunk_h = rng.uniform(2.5, 4.5)
+        crown_r = rng.uniform(1.4, 2.6) * (1.3 if large else 1.0)
         centre_y = trunk_h + crown_r * 0.8
         bark = np.array([90, 75, 60.0]) * rng.uniform(0.6, 1.2) * self.light
         p.lines([np.array([[x, 0, z], [x, centre_y, z]])],
@@ -837,17 +944,22 @@ class _StreetScene:
         base = self.colour('vegetation', 10)
         n = rng.integers(5, 10)
         offs = rng.normal(0, crown_r * 0.45, (n, 2))
-        order = np.argsort(offs[:, 1])  # lower (darker) blobs first
-        for k in order:
-            dx, dy = offs[k]
-            shade = 0.75 + 0.5 * (dy / crown_r + 1) / 2
-            r = crown_r * rng.uniform(0.45, 0.8)
-            p.ellipse((x + dx, centre_y + dy, z), r, r * rng.uniform(0.8, 1),
-                      base * shade, _L['vegetation'])
+        radii = crown_r * rng.uniform(0.45, 0.8, n)
+        squash = rng.uniform(0.8, 1, n)
+        if p.px(crown_r, z) < 3:  # a few pixels: one blob will do
+            p.ellipse((x, centre_y, z), crown_r, crown_r * 0.9, base,
+                      _L['vegetation'])
+        else:
+            for k in np.argsort(offs[:, 1]):  # lower blobs first, darker
+                dx, dy = offs[k]
+                shade = 0.75 + 0.5 * (dy / crown_r + 1) / 2
+                p.ellipse((x + dx, centre_y + dy, z), radii[k],
+                          radii[k] * squash[k], base * shade,
+                          _L['vegetation'])
         if self.sunny:
             r = crown_r * 1.1
             off = -self.sun_side * crown_r * 0.5
-            self.shadows.append(p_circle_ground(x + off, z + 1.5, r))
+            self.shadows.append(_ground_disc(x + off, z + 1.5, r))
 
     def _lamp(self, x: float, z: float, s: int) -> None:
         rng, p = self.rng, self.painter
@@ -877,10 +989,10 @@ class _StreetScene:
         red = np.array([200, 30, 30.0]) * self.light
         white = np.array([235, 235, 235.0]) * self.light
         blue = np.array([30, 70, 170.0]) * self.light
-        if shape == 'round':
-            outer = red if rng.random() < 0.6 else blue
-            p.ellipse((x, y, z), r, r, outer, lab)
-            if outer is red:
+        if shape == 'round':  # prohibition (red ring) or mandatory (blue)
+            ring = rng.random() < 0.6
+            p.ellipse((x, y, z), r, r, red if ring else blue, lab)
+            if ring:
                 p.ellipse((x, y, z), r * 0.7, r * 0.7, white, None)
         elif shape == 'triangle':
             tri = _plane((x, y, z), _X_AXIS,
@@ -891,7 +1003,7 @@ class _StreetScene:
             p.fill([tri], red, lab)
             p.fill([inner], white, None)
         else:
-            w = r if shape == 'square' else r * rng.uniform(1.8, 3)
+            w = r if shape == 'square' else r * rng.uniform(1.3, 1.9)
             col = [blue, np.array([240, 200, 40.0]), white,
                    np.array([30, 120, 60.0])][rng.integers(4)]
             box = _plane((x - w, y - r, z), _X_AXIS,
@@ -983,7 +1095,7 @@ class _StreetScene:
         hair = self.colour('clothes', 10, 0.5)
         p.ellipse((x, 0.955 * h, z), 0.09 * k, 0.08 * k, hair, None)
 
-    def _rider(self, origin, axis, pose: dict) -> None:
+    def _rider(self, origin, axis, pose: dict, helmet: bool = False) -> None:
         """A rider in the plane of their bicycle / motorcycle."""
         p, rng = self.painter, self.rng
         lab = _L['rider']
@@ -996,7 +1108,7 @@ class _StreetScene:
         p.lines([np.array([pt['hip'], pt['shoulder']])], 0.34, top_col, lab)
         p.lines([np.array([pt['shoulder'], pt['hand']])], 0.09,
                 top_col * 0.9, lab)
-        head_col = self.colour('clothes', 30) if pose.get('helmet') else \
+        head_col = self.colour('clothes', 30) if helmet else \
             self.colour('skin', 10)
         p.ellipse(pt['head'], 0.12, 0.13, head_col, lab)
         if rng.random() < 0.3:
@@ -1005,7 +1117,7 @@ class _StreetScene:
 
     def _bicycle(self, origin, axis, rider: bool) -> None:
         """A bicycle drawn in the vertical plane through ``origin``."""
-        rng, p = self.rng, self.painter
+        p = self.painter
         lab = _L['bicycle']
         r = 0.34
         frame = self.colour('car', 30)
@@ -1034,8 +1146,8 @@ class _StreetScene:
     def _bicycle_along(self, x: float, z: float, rider: bool) -> None:
         self._bicycle((x, 0, z + 1.05), (0, 0, -1), rider)
 
-    def _motorcycle_along(self, x: float, z: float, rider) -> None:
-        rng, p = self.rng, self.painter
+    def _motorcycle_along(self, x: float, z: float, rider: bool) -> None:
+        p = self.painter
         lab = _L['motorcycle']
         origin, axis = (x, 0, z + 1.4), (0, 0, -1)
         tyre = np.array([30, 30, 30.0])
@@ -1052,7 +1164,7 @@ class _StreetScene:
             self._rider(origin, axis, dict(
                 hip=(0.55, 0.9), shoulder=(0.78, 1.42), hand=(1.2, 1.12),
                 head=(0.85, 1.6), knee=(0.85, 0.7), foot=(0.7, 0.35),
-                knee2=(0.8, 0.65), foot2=(0.62, 0.4), helmet=True))
+                knee2=(0.8, 0.65), foot2=(0.62, 0.4)), helmet=True)
 
     # --- vehicles ---------------------------------------------------------
     def _queue_vehicle(self, kind: str, x: float, z: float,
@@ -1067,65 +1179,41 @@ class _StreetScene:
     def _vehicle(self, kind: str, lab: int, x: float, z: float, w: float,
                  h: float, length: float, colour: np.ndarray,
                  facing_front: bool) -> None:
+        """A box-shaped vehicle: the side facing the camera (if it is off to
+        one side), then the near face (rear, or front when oncoming)."""
         rng, p = self.rng, self.painter
-        car_like = kind in ('car', 'van')
-        clear = 0.18 if car_like else 0.35
         glass = np.array([40, 50, 60.0]) * rng.uniform(0.7, 1.4) * self.light
         tyre = np.array([25, 25, 25.0])
-        # side face (visible when the vehicle is off to one side)
         if abs(x) > w / 2:
-            xs = x - np.sign(x) * w / 2
-            origin = (xs, 0, z)
-            if car_like:
-                roof = 1.0 if kind == 'van' else 0.78
-                prof = [(0, clear), (0, 0.62), (0.22 * roof, 0.66),
-                        (0.3, 1.0), (0.75 + 0.2 * (roof - 0.78), 1.0),
-                        (0.85, 0.66), (1, 0.6), (1, clear)]
-                win = [(0.31, 0.68), (0.33, 0.93), (0.73, 0.93), (0.8, 0.68)]
-            else:
-                prof = [(0, clear), (0, 1), (1, 1), (1, clear)]
-                win = [(0.05, 0.5), (0.05, 0.85), (0.95, 0.85), (0.95, 0.5)]
+            side = _VEHICLE_SIDES[kind]
+            origin = (x - np.sign(x) * w / 2, 0, z)
             scale = np.array([length, h])
-            p.fill([_plane(origin, _Z_AXIS, np.array(prof) * scale)],
-                   colour * 0.8, lab)
-            if kind != 'truck':
-                p.fill([_plane(origin, _Z_AXIS, np.array(win) * scale)],
-                       glass, None)
-            axles = (0.18, 0.82) if car_like else (0.12, 0.75, 0.88)
-            for a in axles:
-                wheel = _plane(origin, _Z_AXIS, _circle(a * length, 0.36,
-                                                        0.36, 12))
-                p.fill([wheel], tyre, lab)
-        # near face (rear, or front for oncoming traffic)
+
+            def on_side(pts):
+                return _plane(origin, _Z_AXIS, np.asarray(pts) * scale)
+
+            p.fill([on_side(side['body'])], colour * 0.8, lab)
+            p.fill([on_side(q) for q in side['glass']], glass, None)
+            wheels = [_plane(origin, _Z_AXIS, _circle(a * length, 0.38, 0.38,
+                                                      12))
+                      for a in side['axles']]
+            p.fill(wheels, tyre, lab)
+        face = _VEHICLE_FACES[(kind, bool(facing_front))]
         origin = (x - w / 2, 0, z)
 
-        def face(pts):
-            return _plane(origin, _X_AXIS, np.array(pts) * [w, h])
+        def on_face(pts):
+            return _plane(origin, _X_AXIS, np.asarray(pts) * [w, h])
 
-        for u in (0.06, 0.78):  # wheels under the body
-            p.fill([face([(u, 0), (u + 0.16, 0), (u + 0.16, clear + 0.05),
-                          (u, clear + 0.05)])], tyre, lab)
-        if car_like:
-            body = [(0, clear), (1, clear), (1, 0.62), (0.9, 0.66),
-                    (0.82, 1.0), (0.18, 1.0), (0.1, 0.66), (0, 0.62)]
-            window = [(0.14, 0.66), (0.86, 0.66), (0.8, 0.95), (0.2, 0.95)]
-        else:
-            body = [(0, clear), (1, clear), (1, 1), (0, 1)]
-            top = 0.5 if facing_front else 0.62
-            window = [(0.06, top), (0.94, top), (0.94, 0.92), (0.06, 0.92)]
-        p.fill([face(body)], colour, lab)
-        if kind != 'truck' or facing_front:
-            p.fill([face(window)], glass, None)
-        light = (np.array([255, 250, 220.0]) if facing_front
-                 else np.array([210, 30, 30.0]))
-        lv = 0.48 if car_like else 0.2
-        for u in (0.04, 0.82):
-            p.fill([face([(u, lv), (u + 0.14, lv), (u + 0.14, lv + 0.08),
-                          (u, lv + 0.08)])], light, None)
-        plate_v = 0.3 if car_like else 0.12
-        p.fill([face([(0.38, plate_v), (0.62, plate_v),
-                      (0.62, plate_v + 0.07), (0.38, plate_v + 0.07)])],
-               (230, 230, 225), None)
+        p.fill([on_face(q) for q in face['tyres']], tyre, lab)
+        if 'box' in face:  # cargo box behind a truck's cab
+            p.fill([on_face(face['box'])], colour * 0.85, lab)
+        p.fill([on_face(face['body'])], colour, lab)
+        if face['glass'] is not None:
+            p.fill([on_face(face['glass'])], glass, None)
+        light = (np.array([255, 250, 220.0]) if facing_front else
+                 np.array([210, 30, 30.0]))
+        p.fill([on_face(q) for q in face['lights']], light, None)
+        p.fill([on_face(face['plate'])], (230, 230, 225), None)
         if kind == 'train':  # pantograph
             p.lines([_plane(origin, _X_AXIS, [(0.3 * w, h), (0.5 * w, h + 0.8),
                                               (0.7 * w, h)])], 0.05,
@@ -1146,17 +1234,26 @@ class _StreetScene:
                                [[self.w, self.h + 1], [0, self.h + 1]]])
         p.fill_2d([poly], self.colour('car', 8, 0.6), _L['ego vehicle'])
 
+    def _annotation_holes(self) -> None:
+        """Now and then a rectangle the annotators left 'unlabeled'."""
+        rng, p = self.rng, self.painter
+        if rng.random() < 0.1:
+            w, h = rng.uniform(0.05, 0.15, 2) * (self.w, self.h)
+            x, y = rng.uniform(0, 1, 2) * (self.w - w, self.h - h)
+            p.fill_2d([np.array([[x, y], [x + w, y], [x + w, y + h],
+                                 [x, y + h]])], None, _L['unlabeled'])
+
     def _finish(self) -> np.ndarray:
         """Texture, shadows, haze, exposure and blur; returns RGB uint8."""
         rng, p = self.rng, self.painter
         h, w = self.h, self.w
         lab = p.lab
-        fine = rng.standard_normal((h, w), dtype=np.float32)
-        mid = cv2.resize(rng.standard_normal((h // 3 + 2, w // 3 + 2),
-                                             dtype=np.float32), (w, h),
-                         interpolation=cv2.INTER_LINEAR)
-        coarse = cv2.resize(rng.standard_normal((h // 16 + 3, w // 16 + 3),
-                                                dtype=np.float32), (w, h),
+        noise = self.noise_rng.standard_normal
+        fine = noise((h, w), dtype=np.float32)
+        mid = cv2.resize(noise((h // 3 + 2, w // 3 + 2), dtype=np.float32),
+                         (w, h), interpolation=cv2.INTER_LINEAR)
+        coarse = cv2.resize(noise((h // 16 + 3, w // 16 + 3),
+                                  dtype=np.float32), (w, h),
                             interpolation=cv2.INTER_CUBIC)
         gain = (1.0 + _TEX_FINE[lab] * fine + _TEX_MID[lab] * mid +
                 _TEX_COARSE[lab] * coarse)
@@ -1196,16 +1293,369 @@ class _StreetScene:
         self._sky()
         if not self.cross:
             self._backdrop()
-        self._ground()
+        self._paint_ground()
         self._roadside()
         self._place_objects()
         self._draw_items()
         self._ego_vehicle()
+        self._annotation_holes()
         img = self._finish()
         return img, self.painter.lab
 
 
-def p_circle_ground(x: float, z: float, r: float) -> np.ndarray:
-    """A circle of radius ``r`` on the ground, as a 3-D polygon."""
-    c = _circle(x, z, r, 12)
-    return np.stack([c[:, 0], np.zeros(len(c)), np.maximum(c[:, 1], 0.5)], 1)
+# ---------------------------------------------------------------------------
+# public API
+# ---------------------------------------------------------------------------
+def _city_style(city: str) -> dict:
+    """Small per-city differences (facade tint, heights, greenery)."""
+    rng = np.random.default_rng(zlib.crc32(city.encode('utf-8')))
+    return dict(
+        tint=rng.uniform(-12, 12, 3),
+        height_scale=rng.uniform(0.85, 1.2),
+        greenery=rng.uniform(0.2, 0.8),
+        p_building=rng.uniform(0.6, 0.85))
+
+
+def label_ids_to_train_ids(label_ids: np.ndarray) -> np.ndarray:
+    """Map Cityscapes label ids to train ids (0..18, 255 for void).
+
+    Args:
+        label_ids (np.ndarray): uint8 array of official label ids.
+
+    Returns:
+        np.ndarray: uint8 array of train ids, same shape.
+    """
+    return LABEL_ID_TO_TRAIN_ID[label_ids]
+
+
+def render_scene(rng: np.random.Generator,
+                 size: Tuple[int, int] = (512, 256),
+                 city: str = DEFAULT_CITIES['train'][0]
+                 ) -> Tuple[np.ndarray, np.ndarray]:
+    """Render one street scene in memory.
+
+    Args:
+        rng (np.random.Generator): Random generator; the scene depends on
+            nothing else (besides ``size`` and ``city``).
+        size (tuple[int, int]): ``(width, height)``.
+        city (str): City whose style to use.
+
+    Returns:
+        tuple[np.ndarray, np.ndarray]: The RGB image ``(H, W, 3)`` and the
+        Cityscapes label ids ``(H, W)``, both uint8.
+    """
+    width, height = _check_size(size)
+    scene = _StreetScene(rng, width, height, _city_style(city))
+    return scene.render()
+
+
+def _image_rng(seed: int, split: str, index: int) -> np.random.Generator:
+    # One independent stream per (seed, split, index): images can be made in
+    # any order, and seed s + 1 is not seed s shifted by one image.
+    return np.random.default_rng((seed, SPLITS.index(split), index))
+
+
+def _plan(num: int, cities: Sequence[str]) -> List[Tuple[int, str, int]]:
+    """``(index, city, seq)`` per image; cities get contiguous blocks."""
+    plan = []
+    counters = dict.fromkeys(cities, 0)
+    for index in range(num):
+        city = cities[index * len(cities) // num]
+        plan.append((index, city, counters[city]))
+        counters[city] += 1
+    return plan
+
+
+def _stem(city: str, seq: int) -> str:
+    return f'{city}_{seq:06d}_{_FRAME:06d}'
+
+
+def _paths(out_dir: str, split: str, city: str, seq: int) -> Dict[str, str]:
+    stem = _stem(city, seq)
+    img_dir = osp.join(out_dir, 'leftImg8bit', split, city)
+    seg_dir = osp.join(out_dir, 'gtFine', split, city)
+    return dict(
+        img=osp.join(img_dir, f'{stem}_leftImg8bit.png'),
+        label_ids=osp.join(seg_dir, f'{stem}_gtFine_labelIds.png'),
+        train_ids=osp.join(seg_dir, f'{stem}_gtFine_labelTrainIds.png'))
+
+
+def _render_jobs(out_dir: str, split: str, jobs: Sequence[Tuple[int, str,
+                                                                 int]],
+                 size: Tuple[int, int], seed: int) -> np.ndarray:
+    """Render and write ``jobs``; returns train-id pixel counts (256,)."""
+    counts = np.zeros(256, dtype=np.int64)
+    for index, city, seq in jobs:
+        img, label_ids = render_scene(_image_rng(seed, split, index), size,
+                                      city)
+        train_ids = LABEL_ID_TO_TRAIN_ID[label_ids]
+        paths = _paths(out_dir, split, city, seq)
+        for key, array in (('img', img[..., ::-1]), ('label_ids', label_ids),
+                           ('train_ids', train_ids)):
+            os.makedirs(osp.dirname(paths[key]), exist_ok=True)
+            if not cv2.imwrite(paths[key], np.ascontiguousarray(array)):
+                raise OSError(f'Could not write {paths[key]}')
+        counts += np.bincount(train_ids.ravel(), minlength=256)
+    return counts
+
+
+def _worker_init() -> None:
+    cv2.setNumThreads(1)
+
+
+def _check_int(name: str, value, minimum: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, Integral) \
+            or value < minimum:
+        raise ValueError(f'{name} must be an integer >= {minimum}, '
+                         f'got {value!r}')
+    return int(value)
+
+
+def _check_size(size) -> Tuple[int, int]:
+    try:
+        width, height = size
+    except (TypeError, ValueError):
+        raise ValueError(f'size must be a (width, height) pair, got {size!r}')
+    for name, v in (('width', width), ('height', height)):
+        if isinstance(v, bool) or not isinstance(v, Integral) or v <= 0:
+            raise ValueError(f'size {name} must be a positive integer, got '
+                             f'{v!r} in size={size!r}')
+        if v % 2:
+            raise ValueError(f'size {name} must be even, got {v!r} in '
+                             f'size={size!r}')
+        if v < _MIN_SIZE:
+            raise ValueError(f'size {name} must be >= {_MIN_SIZE}, got '
+                             f'{v!r} in size={size!r}')
+    return int(width), int(height)
+
+
+def _check_cities(cities) -> Dict[str, Tuple[str, ...]]:
+    if cities is None:
+        return {k: tuple(v) for k, v in DEFAULT_CITIES.items()}
+    if not isinstance(cities, Mapping) or set(cities) != set(SPLITS):
+        raise ValueError("cities must be a mapping with exactly the keys "
+                         f"'train' and 'val', got {cities!r}")
+    out = {}
+    for split in SPLITS:
+        names = cities[split]
+        if isinstance(names, str) or not isinstance(names, Sequence) \
+                or not names:
+            raise ValueError(f'cities[{split!r}] must be a non-empty list of '
+                             f'city names, got {names!r}')
+        for name in names:
+            if not isinstance(name, str) or not _CITY_RE.match(name):
+                raise ValueError(
+                    f'Bad city name {name!r} in cities[{split!r}]: use '
+                    'lowercase letters, digits and "-" (no "_", which '
+                    'separates the parts of Cityscapes file names)')
+        if len(set(names)) != len(names):
+            raise ValueError(f'cities[{split!r}] has duplicates: {names!r}')
+        out[split] = tuple(names)
+    return out
+
+
+def dataset_params(num_train: int = 200,
+                   num_val: int = 50,
+                   size: Tuple[int, int] = (512, 256),
+                   seed: int = 0,
+                   cities: Optional[Mapping[str, Sequence[str]]] = None
+                   ) -> dict:
+    """Check the generation parameters and return them normalised.
+
+    The result is what the manifest stores and what :func:`is_complete`
+    compares.
+
+    Args:
+        num_train (int): Number of training images (>= 0).
+        num_val (int): Number of validation images (>= 0).
+        size (tuple[int, int]): ``(width, height)``, both even and >= 16.
+        seed (int): Base seed (>= 0).
+        cities (dict, optional): ``{'train': [...], 'val': [...]}`` city
+            names; defaults to :data:`DEFAULT_CITIES`.
+
+    Returns:
+        dict: JSON-friendly parameters.
+
+    Raises:
+        ValueError: If any parameter is invalid (the message names it).
+    """
+    num_train = _check_int('num_train', num_train, 0)
+    num_val = _check_int('num_val', num_val, 0)
+    if num_train + num_val == 0:
+        raise ValueError('num_train and num_val are both 0: nothing to '
+                         'generate')
+    width, height = _check_size(size)
+    seed = _check_int('seed', seed, 0)
+    cities = _check_cities(cities)
+    return dict(
+        version=GENERATOR_VERSION,
+        num_train=num_train,
+        num_val=num_val,
+        size=[width, height],
+        seed=seed,
+        cities={k: list(v) for k, v in cities.items()})
+
+
+def expected_files(out_dir: str, params: dict) -> List[str]:
+    """All files a complete dataset with ``params`` holds (no manifest).
+
+    Args:
+        out_dir (str): Dataset root.
+        params (dict): From :func:`dataset_params`.
+
+    Returns:
+        list[str]: Image, labelIds and labelTrainIds paths.
+    """
+    files = []
+    for split in SPLITS:
+        for _, city, seq in _plan(params[f'num_{split}'],
+                                  params['cities'][split]):
+            files.extend(_paths(out_dir, split, city, seq).values())
+    return files
+
+
+def read_manifest(out_dir: str) -> Optional[dict]:
+    """The manifest in ``out_dir``, or None if missing or unreadable."""
+    try:
+        with open(osp.join(out_dir, MANIFEST_NAME)) as f:
+            manifest = json.load(f)
+    except (OSError, ValueError):
+        return None
+    return manifest if isinstance(manifest, dict) else None
+
+
+def is_complete(out_dir: str, params: dict) -> bool:
+    """Whether ``out_dir`` holds a finished dataset made with ``params``.
+
+    Args:
+        out_dir (str): Dataset root.
+        params (dict): From :func:`dataset_params`.
+
+    Returns:
+        bool: True if the manifest matches and every file exists.
+    """
+    manifest = read_manifest(out_dir)
+    if manifest is None or manifest.get('params') != params:
+        return False
+    return all(osp.isfile(f) for f in expected_files(out_dir, params))
+
+
+def generate_street_scenes(out_dir: str,
+                           num_train: int = 200,
+                           num_val: int = 50,
+                           size: Tuple[int, int] = (512, 256),
+                           seed: int = 0,
+                           cities: Optional[Mapping[str,
+                                                    Sequence[str]]] = None,
+                           workers: int = 1) -> dict:
+    """Generate a street-scene dataset in the Cityscapes layout.
+
+    Existing files with the same names are overwritten; nothing is deleted.
+    The manifest ``street_scenes.json`` is removed first and written last,
+    so its presence marks a finished dataset.
+
+    Args:
+        out_dir (str): Dataset root (created if needed).
+        num_train (int): Number of training images. Default: 200.
+        num_val (int): Number of validation images. Default: 50.
+        size (tuple[int, int]): ``(width, height)`` in pixels, both even and
+            >= 16. Default: (512, 256).
+        seed (int): Base seed; image ``i`` of a split uses
+            ``np.random.default_rng((seed, split, i))``. Default: 0.
+        cities (dict, optional): ``{'train': [...], 'val': [...]}``; each
+            split's images are spread over its cities in contiguous blocks.
+            Default: :data:`DEFAULT_CITIES`.
+        workers (int): Worker processes. Default: 1 (in-process).
+
+    Returns:
+        dict: Summary with ``out_dir``, ``params``, ``counts`` (images per
+        split), ``pixel_counts`` and ``class_fractions`` (per split and
+        ``'all'``; keyed by class name, plus ``'void'``; fractions of all
+        pixels), ``paths`` (image / label dirs per split, manifest),
+        ``seconds`` and ``seconds_per_image``.
+
+    Raises:
+        ValueError: If an argument is invalid (the message names it).
+    """
+    if not isinstance(out_dir, (str, os.PathLike)) or not str(out_dir):
+        raise ValueError(f'out_dir must be a path, got {out_dir!r}')
+    params = dataset_params(num_train, num_val, size, seed, cities)
+    workers = _check_int('workers', workers, 1)
+    out_dir = os.fspath(out_dir)
+    os.makedirs(out_dir, exist_ok=True)
+    manifest_path = osp.join(out_dir, MANIFEST_NAME)
+    if osp.exists(manifest_path):
+        os.remove(manifest_path)
+
+    size = tuple(params['size'])
+    tasks = []  # (split, jobs)
+    chunk = 4
+    for split in SPLITS:
+        plan = _plan(params[f'num_{split}'], params['cities'][split])
+        for i in range(0, len(plan), chunk):
+            tasks.append((split, plan[i:i + chunk]))
+
+    start = time.perf_counter()
+    counts = {split: np.zeros(256, dtype=np.int64) for split in SPLITS}
+    if workers == 1 or len(tasks) == 1:
+        for split, jobs in tasks:
+            counts[split] += _render_jobs(out_dir, split, jobs, size, seed)
+    else:
+        with ProcessPoolExecutor(min(workers, len(tasks)),
+                                 initializer=_worker_init) as pool:
+            futures = [(split, pool.submit(_render_jobs, out_dir, split,
+                                           jobs, size, seed))
+                       for split, jobs in tasks]
+            for split, future in futures:
+                counts[split] += future.result()
+    seconds = time.perf_counter() - start
+
+    counts['all'] = counts['train'] + counts['val']
+    pixel_counts, fractions = {}, {}
+    for key, c in counts.items():
+        named = {name: int(c[i]) for i, name in enumerate(CLASSES)}
+        named['void'] = int(c[IGNORE_INDEX])
+        total = max(1, sum(named.values()))
+        pixel_counts[key] = named
+        fractions[key] = {k: v / total for k, v in named.items()}
+    n_images = params['num_train'] + params['num_val']
+    summary = dict(
+        out_dir=out_dir,
+        params=params,
+        counts={split: params[f'num_{split}'] for split in SPLITS},
+        pixel_counts=pixel_counts,
+        class_fractions=fractions,
+        paths=dict(
+            manifest=manifest_path,
+            **{split: dict(img_dir=osp.join(out_dir, 'leftImg8bit', split),
+                           seg_map_dir=osp.join(out_dir, 'gtFine', split))
+               for split in SPLITS}),
+        seconds=seconds,
+        seconds_per_image=seconds / n_images,
+        workers=workers)
+    manifest = {k: summary[k] for k in ('params', 'counts', 'pixel_counts',
+                                         'class_fractions')}
+    manifest['generator'] = 'mmseg_efficient.datasets.street_scenes'
+    tmp = manifest_path + '.tmp'
+    with open(tmp, 'w') as f:
+        json.dump(manifest, f, indent=2)
+    os.replace(tmp, manifest_path)
+    return summary
+
+
+def format_class_table(fractions: Mapping[str, Mapping[str, float]]) -> str:
+    """A text table of class pixel fractions (in %), one column per key.
+
+    Args:
+        fractions (dict): ``{column: {class or 'void': fraction}}``, e.g.
+            ``summary['class_fractions']``.
+
+    Returns:
+        str: The table.
+    """
+    cols = list(fractions)
+    rows = [f'{"class":<15}' + ''.join(f'{c:>10}' for c in cols)]
+    for name in CLASSES + ('void', ):
+        rows.append(f'{name:<15}' + ''.join(
+            f'{100 * fractions[c].get(name, 0.0):>9.2f}%' for c in cols))
+    return '\n'.join(rows)

@@ -42,3 +42,28 @@ def load_config(path: str, cfg_options: Optional[dict] = None) -> Config:
     if cfg_options:
         cfg.merge_from_dict(cfg_options)
     return cfg
+
+
+def check_data_roots(cfg: Config, config_path: str = '<config>',
+                     loaders=('train_dataloader', 'val_dataloader',
+                              'test_dataloader')) -> None:
+    """Fail early, naming the key, when a dataloader's ``data_root`` is
+    missing (mmseg only fails once the dataset is built, deep in the
+    Runner).
+
+    Raises:
+        FileNotFoundError: Naming the config, the key and the directory.
+    """
+    for key in loaders:
+        loader = cfg.get(key)
+        if not loader or 'dataset' not in loader:
+            continue
+        root = loader['dataset'].get('data_root')
+        if root and not osp.isdir(root):
+            hint = ''
+            if 'street_scenes' in str(root):
+                hint = (' Generate the built-in street scenes with: python '
+                        f'tools/misc/generate_street_data.py --out {root}')
+            raise FileNotFoundError(
+                f'{key}.dataset.data_root={root!r} (config {config_path}) '
+                f'does not exist.{hint}')

@@ -2,3 +2,4 @@
 from .loading import LoadCheckedAnnotations, SegDataError
 
 __all__ = ['LoadCheckedAnnotations', 'SegDataError']
+from .geometric import RandomTranslate  # noqa: E402,F401

@@ -49,8 +49,9 @@ class LoadCheckedAnnotations(LoadAnnotations):
             super()._load_seg_map(results)
         except FileNotFoundError as err:
             raise SegDataError(f'Label file not found: {path}') from err
-        except (AttributeError, cv2.error) as err:
-            # mmcv.imfrombytes returns None for undecodable bytes.
+        except (AttributeError, OSError, ValueError, cv2.error) as err:
+            # cv2 returns None (AttributeError on .squeeze), Pillow raises
+            # UnidentifiedImageError (an OSError) on undecodable bytes.
             raise SegDataError(f'Cannot decode label file {path} (corrupt '
                                'or not an image)') from err
         self._check_label(results['gt_seg_map'], results, path)

@@ -119,13 +119,13 @@ class GradualGroupingHook(Hook):
                 "conv_cfg/pw_conv_cfg=dict(type='MaskedGroupConv2d') (or "
                 "dict(type='MaskablePointwiseConv2d', target_groups=g)).")
 
-    def _apply(self, runner) -> None:
+    def _apply(self, runner, log: bool = True) -> None:
         alpha = self.alpha_at(self._step(runner))
         if alpha != self._alpha:
             for _, conv in self._convs:
                 conv.set_alpha(alpha)
             self._alpha = alpha
-        if self.log:
+        if self.log and log:
             runner.message_hub.update_scalar('train/alpha', alpha)
 
     # ------------------------------------------------------------------
@@ -141,7 +141,7 @@ class GradualGroupingHook(Hook):
                 'by_epoch=False with begin/end in iterations.')
         self._collect(runner)
         self._alpha = None
-        self._apply(runner)
+        self._apply(runner, log=False)
         max_steps = runner.max_epochs if self.by_epoch else runner.max_iters
         unit = 'epoch' if self.by_epoch else 'iteration'
         runner.logger.info(
@@ -153,7 +153,7 @@ class GradualGroupingHook(Hook):
             runner.logger.warning(
                 f'GradualGroupingHook: end={self.end} is after the last '
                 f'{unit} ({max_steps}): training will end with '
-                f'alpha={self.alpha_at(max_steps):g} > 0 and the model '
+                f'alpha={self.alpha_at(max_steps - 1):g} > 0 and the model '
                 'cannot be converted to grouped convs.')
 
     def before_train_epoch(self, runner) -> None:

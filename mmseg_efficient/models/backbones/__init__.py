@@ -1,1 +1,5 @@
 # Copyright (c) mmseg_efficient contributors. All rights reserved.
+from .essnet import ERFNetEncoder, ESSNetA, ESSNetB
+from .wspdnet import WSPDNet
+
+__all__ = ['ERFNetEncoder', 'ESSNetA', 'ESSNetB', 'WSPDNet']

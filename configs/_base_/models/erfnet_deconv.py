@@ -1,0 +1,47 @@
+# ERFNet (encoder: ERFNetEncoder) with its own decoder as in the ESSNet
+# thesis: 3x3 deconv 128->64, 2 non-bt-1D, 3x3 deconv 64->16, 2 non-bt-1D,
+# 2x2 deconv 16->classes (ERFNetHead). Unlike mmseg's erfnet_fcn.py, every
+# block honours norm_cfg, the dropout is ERFNet's (0.03 / 0.3, channel-wise)
+# and the output layer is ERFNet's 2x2 transposed conv.
+norm_cfg = dict(type='SyncBN', eps=1e-3, requires_grad=True)
+data_preprocessor = dict(
+    type='SegDataPreProcessor',
+    mean=[123.675, 116.28, 103.53],
+    std=[58.395, 57.12, 57.375],
+    bgr_to_rgb=True,
+    pad_val=0,
+    seg_pad_val=255,
+    size=(512, 1024))
+model = dict(
+    type='EncoderDecoder',
+    data_preprocessor=data_preprocessor,
+    backbone=dict(
+        type='ERFNetEncoder',
+        downsample_channels=(16, 64, 128),
+        num_blocks=(0, 5, 8),
+        dilations=(1, 1, (2, 4, 8, 16)),
+        drop_rates=(0., 0.03, 0.3),
+        out_indices=(0, 1, 2),
+        norm_cfg=norm_cfg),
+    decode_head=dict(
+        type='ERFNetHead',
+        in_channels=128,
+        stage_channels=(64, 16),
+        num_blocks=2,
+        upsample_type='deconv',
+        block_type='non_bt_1d',
+        out_scale=2,
+        num_classes=19,
+        dropout_ratio=0.,
+        norm_cfg=norm_cfg,
+        align_corners=False,
+        loss_decode=dict(
+            type='CrossEntropyLoss',
+            use_sigmoid=False,
+            loss_weight=1.0,
+            # TODO(class weights): the thesis weights classes with ENet's
+            # 1 / ln(1.10 + p_c); set them here once the weighting tool
+            # (issue 4) has computed them for Cityscapes.
+            class_weight=None)),
+    train_cfg=dict(),
+    test_cfg=dict(mode='whole'))

@@ -1,0 +1,6 @@
+# ESSNet-DG2 (thesis Table 3.5): ESSNet with grouped (groups=2) 1x1
+# convs in the encoder; the decoder's D layers stay dense. The thesis
+# trains it with gradual grouping (configs/essnet/gradual_grouping); this
+# config trains the grouped model directly.
+_base_ = './essnet-d_ups_1xb6-75k_cityscapes-512x1024.py'
+model = dict(backbone=dict(variant='DG2'))

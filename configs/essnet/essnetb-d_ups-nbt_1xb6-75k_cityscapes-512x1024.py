@@ -1,0 +1,5 @@
+# ESSNet-enc-UPS (thesis Table 4.1, "proposed"): ESSNetB-D with its 3x3
+# deconv upsamplers replaced by 1x1 upsampling blocks (bilinear x2, 1x1
+# conv, BN, ReLU); the decoder keeps its non-bt-1D blocks.
+_base_ = './essnetb-d_deconv_1xb6-75k_cityscapes-512x1024.py'
+model = dict(decode_head=dict(upsample_type='bilinear'))

@@ -1,0 +1,4 @@
+# ESSNetB-DG4 (thesis Table 3.2): layer DG4, i.e. layer D with
+# grouped 1x1 convs (groups=4).
+_base_ = './essnetb-d_deconv_1xb6-75k_cityscapes-512x1024.py'
+model = dict(backbone=dict(variant='DG4'))

@@ -1,0 +1,3 @@
+# ESSNetB-DG4 with pyramid pooling (thesis §4.2).
+_base_ = './essnetb-dg2_ppm_1xb6-75k_cityscapes-512x1024.py'
+model = dict(backbone=dict(variant='DG4'))
