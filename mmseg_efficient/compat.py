@@ -154,13 +154,19 @@ def _safe_checkpoint_globals() -> list:
     it logs."""
     import numpy as np
     from mmengine.logging import HistoryBuffer
+    # numpy 2 moved numpy.core to numpy._core (the old name warns).
+    multiarray = importlib.import_module(
+        'numpy._core.multiarray' if hasattr(np, '_core') else
+        'numpy.core.multiarray')
     allowed = [
         HistoryBuffer,
         np.ndarray,
         np.dtype,
-        np.core.multiarray._reconstruct
-        if hasattr(np, 'core') else None,
-        np.core.multiarray.scalar if hasattr(np, 'core') else None,
+        multiarray._reconstruct,
+        multiarray.scalar,
+        # HistoryBuffer pickles its statistics methods through getattr; the
+        # weights-only unpickler still refuses to *call* anything that is
+        # not itself allow-listed.
         getattr,
     ]
     # numpy>=1.25 pickles dtypes through their numpy.dtypes classes.
@@ -170,7 +176,7 @@ def _safe_checkpoint_globals() -> list:
             getattr(dtypes, name) for name in dir(dtypes)
             if name.endswith('DType')
         ]
-    return [a for a in allowed if a is not None]
+    return allowed
 
 
 SAFE_CHECKPOINT_GLOBALS: list = []
@@ -190,30 +196,29 @@ def safe_torch_load(filename, map_location=None):
     """
     if not SAFE_CHECKPOINT_GLOBALS:
         SAFE_CHECKPOINT_GLOBALS.extend(_safe_checkpoint_globals())
-    with warnings.catch_warnings():
-        # numpy 2 warns when np.core is touched by the allow-list.
-        warnings.simplefilter('ignore', DeprecationWarning)
-        with torch.serialization.safe_globals(SAFE_CHECKPOINT_GLOBALS):
-            try:
-                return torch.load(
-                    filename, map_location=map_location, weights_only=True)
-            except pickle.UnpicklingError as err:
-                name = filename if isinstance(filename, str) else repr(
-                    filename)
-                first = str(err).strip().splitlines()
-                detail = next(
-                    (line for line in first if 'GLOBAL' in line or
-                     'Unsupported' in line), first[0] if first else '')
-                raise UnsafeCheckpointError(
-                    f'Refusing to load checkpoint {name}: it contains a '
-                    f'pickled object outside the allow-list of types '
-                    f'mmengine writes into checkpoints ({detail.strip()}). '
-                    'Only load checkpoints from sources you trust; if this '
-                    'one is yours, re-save its state_dict with plain '
-                    'tensors.') from err
+    with torch.serialization.safe_globals(SAFE_CHECKPOINT_GLOBALS):
+        try:
+            return torch.load(
+                filename, map_location=map_location, weights_only=True)
+        except pickle.UnpicklingError as err:
+            name = filename if isinstance(filename, str) else repr(filename)
+            lines = str(err).strip().splitlines()
+            detail = next((line for line in lines
+                           if 'GLOBAL' in line or 'Unsupported' in line),
+                          lines[0] if lines else '')
+            raise UnsafeCheckpointError(
+                f'Refusing to load checkpoint {name}: it contains a pickled '
+                'object outside the allow-list of types mmengine writes into '
+                f'checkpoints ({detail.strip()}). Only load checkpoints from '
+                'sources you trust; if this one is yours, re-save its '
+                'state_dict with plain tensors.') from err
 
 
 def _patch_checkpoint_loader() -> bool:
+    if not hasattr(torch.serialization, 'safe_globals'):
+        # torch<2.5: no allow-list API; torch.load still defaults to
+        # weights_only=False there, so mmengine's loader works as it is.
+        return False
     from mmengine.runner import checkpoint as ckpt_mod
 
     def load_from_local(filename, map_location):
