@@ -21,17 +21,19 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 import mmseg_efficient  # noqa: F401  (registration)
-from mmseg_efficient.datasets.class_weights import (
-    compute_class_weights, effective_number_weights, enet_weights,
-    inverse_frequency_weights, median_frequency_weights)
+from mmseg_efficient.datasets.class_weights import (compute_class_weights,
+                                                    effective_number_weights,
+                                                    enet_weights,
+                                                    inverse_frequency_weights,
+                                                    median_frequency_weights)
 from mmseg_efficient.engine.hooks import GradualGroupingHook, LrFreezeHook
 from mmseg_efficient.models.decode_heads import (LabelDownsampleHead,
                                                  downsample_label)
 from mmseg_efficient.models.layers import (MaskedGroupConv2d,
                                            build_maskable_pointwise_conv,
                                            convert_to_grouped,
-                                           deploy_conv_cfgs,
-                                           get_masked_convs, set_alpha)
+                                           deploy_conv_cfgs, get_masked_convs,
+                                           set_alpha)
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 DEMO_CFG = osp.join(REPO, 'configs', 'essnet', 'gradual_grouping',
@@ -122,8 +124,14 @@ def test_alpha0_is_grouped_conv(cin, cout, k, stride, dil, g, bias):
 def test_alpha1_is_dense_conv(cin, cout, k, stride, dil, g, bias):
     torch.manual_seed(1)
     conv = MaskedGroupConv2d(
-        cin, cout, k, stride=stride, padding=dil * (k // 2), dilation=dil,
-        groups=g, bias=bias)
+        cin,
+        cout,
+        k,
+        stride=stride,
+        padding=dil * (k // 2),
+        dilation=dil,
+        groups=g,
+        bias=bias)
     assert float(conv.alpha) == 1.0
     x = torch.randn(2, cin, 9, 10)
     dense = F.conv2d(x, conv.weight, conv.bias, conv.stride, conv.padding,
@@ -180,7 +188,11 @@ def test_registered_for_build_conv_layer_from_mmseg_scope():
         conv = build_conv_layer(
             dict(type='MaskedGroupConv2d'), 8, 16, 1, groups=4, bias=True)
         module = ConvModule(
-            8, 8, 1, groups=2, conv_cfg=dict(type='MaskedGroupConv2d'),
+            8,
+            8,
+            1,
+            groups=2,
+            conv_cfg=dict(type='MaskedGroupConv2d'),
             norm_cfg=dict(type='BN'))
     assert isinstance(conv, MaskedGroupConv2d) and conv.target_groups == 4
     assert isinstance(module.conv, MaskedGroupConv2d)
@@ -190,17 +202,19 @@ def test_registered_for_build_conv_layer_from_mmseg_scope():
 def test_maskable_pointwise_builder():
     build = build_maskable_pointwise_conv
     assert isinstance(build(8, 16, 1, target_groups=4), MaskedGroupConv2d)
-    for conv in (build(8, 16, 3, target_groups=4),  # 3x3 stays dense
-                 build(8, 8, 3, groups=8, target_groups=4),  # depthwise
-                 build(6, 16, 1, target_groups=4)):  # indivisible
+    for conv in (
+            build(8, 16, 3, target_groups=4),  # 3x3 stays dense
+            build(8, 8, 3, groups=8, target_groups=4),  # depthwise
+            build(6, 16, 1, target_groups=4)):  # indivisible
         assert type(conv) is nn.Conv2d
     dw = build(8, 8, 3, padding=1, groups=8, target_groups=2)
     assert dw.groups == 8
     deploy = build(8, 16, 1, target_groups=4, deploy=True)
     assert type(deploy) is nn.Conv2d and deploy.groups == 4
-    cfg = dict(backbone=dict(
-        conv_cfg=dict(type='MaskablePointwiseConv2d', target_groups=2),
-        blocks=[dict(pw_conv_cfg=dict(type='MaskedGroupConv2d'))]))
+    cfg = dict(
+        backbone=dict(
+            conv_cfg=dict(type='MaskablePointwiseConv2d', target_groups=2),
+            blocks=[dict(pw_conv_cfg=dict(type='MaskedGroupConv2d'))]))
     out = deploy_conv_cfgs(cfg)
     assert out['backbone']['conv_cfg'] == dict(
         type='MaskablePointwiseConv2d', target_groups=2, deploy=True)
@@ -215,10 +229,17 @@ class _ToyNet(nn.Module):
         from mmcv.cnn import ConvModule
         self.stem = nn.Conv2d(3, 8, 3, padding=1)
         self.blocks = nn.Sequential(
-            ConvModule(8, 8, 1, groups=2, conv_cfg=conv_cfg,
-                       norm_cfg=dict(type='BN')),
-            ConvModule(8, 16, 3, padding=1, groups=4, conv_cfg=conv_cfg,
-                       norm_cfg=dict(type='BN')))
+            ConvModule(
+                8, 8, 1, groups=2, conv_cfg=conv_cfg,
+                norm_cfg=dict(type='BN')),
+            ConvModule(
+                8,
+                16,
+                3,
+                padding=1,
+                groups=4,
+                conv_cfg=conv_cfg,
+                norm_cfg=dict(type='BN')))
         self.head = nn.Conv2d(16, 5, 1)
 
     def forward(self, x):
@@ -228,9 +249,8 @@ class _ToyNet(nn.Module):
 def test_convert_to_grouped_model_and_refusal():
     torch.manual_seed(3)
     model = _ToyNet(dict(type='MaskedGroupConv2d')).eval()
-    assert [n for n, _ in get_masked_convs(model)] == [
-        'blocks.0.conv', 'blocks.1.conv'
-    ]
+    assert [n for n, _ in get_masked_convs(model)
+            ] == ['blocks.0.conv', 'blocks.1.conv']
     x = torch.randn(2, 3, 12, 12)
     model.blocks[1].conv.set_alpha(0.5)
     assert set_alpha(model, 0.0, name_pattern=r'blocks\.0') == 1
@@ -261,17 +281,48 @@ def test_convert_to_grouped_model_and_refusal():
 # ---------------------------------------------------------------------------
 SCHEDULES = [
     (dict(begin=10, end=30), {
-        0: 1.0, 10: 1.0, 15: 0.75, 20: 0.5, 29: 0.05, 30: 0.0, 500: 0.0}),
+        0: 1.0,
+        10: 1.0,
+        15: 0.75,
+        20: 0.5,
+        29: 0.05,
+        30: 0.0,
+        500: 0.0
+    }),
     (dict(begin=10, end=30, shape='cosine'), {
-        10: 1.0, 15: (1 + math.cos(math.pi / 4)) / 2, 20: 0.5,
-        25: (1 + math.cos(3 * math.pi / 4)) / 2, 30: 0.0, 31: 0.0}),
+        10: 1.0,
+        15: (1 + math.cos(math.pi / 4)) / 2,
+        20: 0.5,
+        25: (1 + math.cos(3 * math.pi / 4)) / 2,
+        30: 0.0,
+        31: 0.0
+    }),
     (dict(begin=10, end=30, shape='step', num_steps=4), {
-        10: 1.0, 14: 1.0, 15: 0.75, 19: 0.75, 20: 0.5, 25: 0.25, 29: 0.25,
-        30: 0.0}),
+        10: 1.0,
+        14: 1.0,
+        15: 0.75,
+        19: 0.75,
+        20: 0.5,
+        25: 0.25,
+        29: 0.25,
+        30: 0.0
+    }),
     (dict(begin=0, end=4, shape='step', num_steps=2, by_epoch=True), {
-        0: 1.0, 1: 1.0, 2: 0.5, 3: 0.5, 4: 0.0, 9: 0.0}),
+        0: 1.0,
+        1: 1.0,
+        2: 0.5,
+        3: 0.5,
+        4: 0.0,
+        9: 0.0
+    }),
     (dict(begin=1, end=5, by_epoch=True), {
-        0: 1.0, 1: 1.0, 2: 0.75, 3: 0.5, 4: 0.25, 5: 0.0}),
+        0: 1.0,
+        1: 1.0,
+        2: 0.75,
+        3: 0.5,
+        4: 0.25,
+        5: 0.0
+    }),
 ]
 
 
@@ -284,7 +335,8 @@ def test_schedule_values(kwargs, expected):
 
 def _fake_runner(iter_=0, epoch=0):
     return types.SimpleNamespace(
-        iter=iter_, epoch=epoch,
+        iter=iter_,
+        epoch=epoch,
         message_hub=types.SimpleNamespace(
             scalars={}, update_scalar=lambda k, v: None))
 
@@ -292,8 +344,8 @@ def _fake_runner(iter_=0, epoch=0):
 @pytest.mark.parametrize('by_epoch', [False, True])
 def test_hook_sets_alpha_by_iter_and_by_epoch(by_epoch):
     model = _ToyNet(dict(type='MaskedGroupConv2d'))
-    hook = GradualGroupingHook(begin=0, end=4, by_epoch=by_epoch,
-                               name_pattern=r'^blocks\.1\.')
+    hook = GradualGroupingHook(
+        begin=0, end=4, by_epoch=by_epoch, name_pattern=r'^blocks\.1\.')
     runner = _fake_runner()
     runner.model = model
     hook._collect(runner)
@@ -355,7 +407,8 @@ def test_label_downsample_head_loss():
     from mmseg.structures import SegDataSample
     torch.manual_seed(5)
     head = LabelDownsampleHead(
-        in_channels=16, num_classes=19,
+        in_channels=16,
+        num_classes=19,
         loss_decode=dict(type='CrossEntropyLoss', avg_non_ignore=True))
     assert head.dropout is None and head.conv_seg.in_channels == 16
     feats = torch.randn(2, 16, 8, 16)
@@ -379,12 +432,14 @@ def test_label_downsample_head_loss():
 def test_class_weight_formulas_hand_computed():
     counts = [70, 20, 10, 0]
     np.testing.assert_allclose(
-        enet_weights(counts, c=1.10),
-        [1 / math.log(1.8), 1 / math.log(1.3), 1 / math.log(1.2),
-         1 / math.log(1.1)])
+        enet_weights(counts, c=1.10), [
+            1 / math.log(1.8), 1 / math.log(1.3), 1 / math.log(1.2),
+            1 / math.log(1.1)
+        ])
     np.testing.assert_allclose(
-        enet_weights(counts), [1.70129753, 3.81149469, 5.48481495,
-                               10.49205869], rtol=1e-8)
+        enet_weights(counts),
+        [1.70129753, 3.81149469, 5.48481495, 10.49205869],
+        rtol=1e-8)
     np.testing.assert_allclose(
         inverse_frequency_weights(counts), [100 / 280, 1.25, 2.5, 0.0])
     np.testing.assert_allclose(
@@ -395,7 +450,8 @@ def test_class_weight_formulas_hand_computed():
         [0.4 / 0.7, 1.0, 1.6, 0.0])
     np.testing.assert_allclose(
         effective_number_weights(counts, beta=0.9),
-        [0.81697836, 0.92946808, 1.25355356, 0.0], rtol=1e-7)
+        [0.81697836, 0.92946808, 1.25355356, 0.0],
+        rtol=1e-7)
     # effective number: beta -> 0 gives uniform weights
     np.testing.assert_allclose(
         effective_number_weights(counts, beta=0.0), [1, 1, 1, 0])
@@ -413,15 +469,18 @@ def test_class_stats_tool(street_data, tmp_path, capsys):
     tool = _load_tool('tools/analysis_tools/class_stats.py')
     out = tmp_path / 'stats.json'
     tool.main([
-        DEMO_CFG, '--out', str(out), '--cfg-options',
+        DEMO_CFG, '--out',
+        str(out), '--cfg-options',
         f'train_dataloader.dataset.data_root={street_data}'
     ])
     stats = json.loads(out.read_text())
     expected = np.zeros(19, dtype=np.int64)
     files = []
     for root, _, names in os.walk(osp.join(street_data, 'gtFine', 'train')):
-        files += [osp.join(root, n) for n in names
-                  if n.endswith('_labelTrainIds.png')]
+        files += [
+            osp.join(root, n) for n in names
+            if n.endswith('_labelTrainIds.png')
+        ]
     for f in files:
         expected += np.bincount(
             np.asarray(Image.open(f)).ravel(), minlength=256)[:19]
@@ -482,7 +541,11 @@ class ConstantMIoU(BaseMetric):
 '''
 
 
-def _tiny_cfg_text(data_root, work_dir, max_iters=4, gg=None, extra='',
+def _tiny_cfg_text(data_root,
+                   work_dir,
+                   max_iters=4,
+                   gg=None,
+                   extra='',
                    val=False):
     """A tiny phase-1 style config: MobileNetV2 (x0.25, 1/8 output) with
     maskable 1x1 convs and the label-downsampling 1x1 head, 32x64 crops."""
@@ -574,8 +637,9 @@ def _records(work_dir, rank=0):
 
 def _ckpt_alphas(path):
     sd = torch.load(path, map_location='cpu', weights_only=False)
-    return [float(v) for k, v in sd['state_dict'].items()
-            if k.endswith('.alpha')]
+    return [
+        float(v) for k, v in sd['state_dict'].items() if k.endswith('.alpha')
+    ]
 
 
 GG_LINEAR_4 = dict(type='GradualGroupingHook', begin=0, end=4)
@@ -591,7 +655,9 @@ def gg_run(street_data, helpers_dir, tmp_path_factory):
                      _tiny_cfg_text(street_data, work, 6, GG_LINEAR_4))
     runner = _run(cfg)
     return types.SimpleNamespace(
-        cfg=cfg, work=work, records=_records(work),
+        cfg=cfg,
+        work=work,
+        records=_records(work),
         history=runner.message_hub.get_scalar('train/alpha'))
 
 
@@ -599,8 +665,8 @@ def test_hook_in_runner_sets_and_logs_alpha(gg_run):
     recs = gg_run.records
     # alpha seen by each forward pass, for all 33 maskable convs
     assert [r['iter'] for r in recs] == list(range(6))
-    assert [set(r['alphas']) for r in recs] == [
-        {1.0}, {0.75}, {0.5}, {0.25}, {0.0}, {0.0}]
+    assert [set(r['alphas']) for r in recs] == [{1.0}, {0.75}, {0.5}, {0.25},
+                                                {0.0}, {0.0}]
     assert len(recs[0]['alphas']) == 33
     # logged to the message hub and, through LoggerHook, the visualizer
     assert list(gg_run.history.data[0]) == [1.0, 0.75, 0.5, 0.25, 0.0, 0.0]
@@ -618,8 +684,10 @@ def test_hook_in_runner_sets_and_logs_alpha(gg_run):
 def test_convert_grouped_tool(gg_run, tmp_path):
     tool = _load_tool('tools/deploy/convert_grouped.py')
     out = str(tmp_path / 'deploy' / 'grouped.pth')
-    tool.main([gg_run.cfg, osp.join(gg_run.work, 'iter_6.pth'), out,
-               '--shape', '64', '128'])
+    tool.main([
+        gg_run.cfg,
+        osp.join(gg_run.work, 'iter_6.pth'), out, '--shape', '64', '128'
+    ])
     deploy_cfg = out[:-4] + '_deploy.py'
     assert osp.isfile(out) and osp.isfile(deploy_cfg)
     sd = torch.load(out, map_location='cpu', weights_only=False)['state_dict']
@@ -631,8 +699,11 @@ def test_convert_grouped_tool(gg_run, tmp_path):
     assert conv_cfg.deploy is True
     # refusal of a checkpoint whose alpha is not 0, naming module and alpha
     with pytest.raises(tool.AlphaNotZeroError) as err:
-        tool.main([gg_run.cfg, osp.join(gg_run.work, 'iter_2.pth'),
-                   str(tmp_path / 'x.pth')])
+        tool.main([
+            gg_run.cfg,
+            osp.join(gg_run.work, 'iter_2.pth'),
+            str(tmp_path / 'x.pth')
+        ])
     msg = str(err.value)
     assert 'backbone.layer1.0.conv.1.conv: alpha=0.75' in msg
     assert '33 of 33' in msg and not osp.exists(tmp_path / 'x.pth')
@@ -659,35 +730,36 @@ def test_hook_in_epoch_based_loop_and_end_warning(street_data, tmp_path,
                      _tiny_cfg_text(street_data, work, gg=gg, extra=extra))
     _run(cfg)
     # 8 images / batch 4 = 2 iterations per epoch; alpha 1, 2/3 per epoch
-    assert [r['alphas'][0] for r in _records(work)] == pytest.approx(
-        [1.0, 1.0, 2 / 3, 2 / 3])
+    assert [r['alphas'][0]
+            for r in _records(work)] == pytest.approx([1.0, 1.0, 2 / 3, 2 / 3])
     log = open([
         osp.join(r, n) for r, _, ns in os.walk(work) for n in ns
         if n.endswith('.log')
     ][0]).read()
-    assert 'end=3 is after the last epoch (2)' in log
+    assert ('end=3 is not before the end of training (2 epochs): the last '
+            'epoch trains with alpha=0.666667 > 0') in log
     assert 'training ended with alpha=0.666667 > 0 in 33 maskable' in log
 
     # by_epoch=True in an iteration-based loop is refused
     cfg2 = _write_cfg(
         tmp_path, 'gg2.py',
-        _tiny_cfg_text(street_data, str(tmp_path / 'run2'),
-                       gg=dict(type='GradualGroupingHook', end=2,
-                               by_epoch=True)))
+        _tiny_cfg_text(
+            street_data,
+            str(tmp_path / 'run2'),
+            gg=dict(type='GradualGroupingHook', end=2, by_epoch=True)))
     with pytest.raises(ValueError, match='needs an epoch-based train loop'):
         _run(cfg2)
 
 
 def _tool_env(extra_path):
     env = dict(os.environ, PYTHONUNBUFFERED='1', OMP_NUM_THREADS='1')
-    env['PYTHONPATH'] = os.pathsep.join(
-        [extra_path, REPO] + ([env['PYTHONPATH']]
-                              if env.get('PYTHONPATH') else []))
+    env['PYTHONPATH'] = os.pathsep.join([extra_path, REPO] + (
+        [env['PYTHONPATH']] if env.get('PYTHONPATH') else []))
     return env
 
 
-def test_resume_after_kill_restores_alpha(street_data, tmp_path,
-                                          helpers_dir, gg_run):
+def test_resume_after_kill_restores_alpha(street_data, tmp_path, helpers_dir,
+                                          gg_run):
     """tools/train.py killed (SIGKILL) before iteration 3, then resumed with
     --resume from its iteration-2 checkpoint: every iteration has the alpha
     of the uninterrupted run."""
@@ -700,16 +772,26 @@ def test_resume_after_kill_restores_alpha(street_data, tmp_path,
                      "dict(type='AlphaRecorderHook', kill_at=3)"))
     env = _tool_env(helpers_dir)
     train = [sys.executable, osp.join(REPO, 'tools', 'train.py')]
-    first = subprocess.run(train + [killed], cwd=REPO, env=env,
-                           capture_output=True, text=True, timeout=300)
+    first = subprocess.run(
+        train + [killed],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300)
     assert first.returncode == -9, first.stderr[-3000:]
     assert osp.isfile(osp.join(work, 'iter_2.pth'))
     assert not osp.isfile(osp.join(work, 'iter_4.pth'))
     # the checkpoint holds alpha(1) = 0.75; the run resumes at iteration 2
     assert set(_ckpt_alphas(osp.join(work, 'iter_2.pth'))) == {0.75}
     resume = _write_cfg(tmp_path, 'resume.py', text)
-    second = subprocess.run(train + [resume, '--resume'], cwd=REPO, env=env,
-                            capture_output=True, text=True, timeout=300)
+    second = subprocess.run(
+        train + [resume, '--resume'],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300)
     assert second.returncode == 0, second.stderr[-3000:]
     recs = _records(work)
     assert [r['iter'] for r in recs] == [0, 1, 2, 2, 3, 4, 5]
@@ -738,13 +820,17 @@ def test_ddp_two_processes_same_alpha(street_data, tmp_path, helpers_dir):
     env.update(PYTHON=sys.executable, PORT=str(_free_port()))
     proc = subprocess.run(
         ['bash', osp.join(REPO, 'tools', 'dist_train.sh'), cfg, '2'],
-        cwd=REPO, env=env, capture_output=True, text=True, timeout=300)
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300)
     assert proc.returncode == 0, (proc.stdout[-2000:], proc.stderr[-4000:])
     rank0, rank1 = _records(work, 0), _records(work, 1)
     assert [r['iter'] for r in rank0] == [0, 1, 2, 3]
     assert [r['alphas'] for r in rank0] == [r['alphas'] for r in rank1]
-    assert [r['alphas'][0] for r in rank0] == pytest.approx(
-        [1.0, 1.0, 0.5, 0.0])
+    assert [r['alphas'][0]
+            for r in rank0] == pytest.approx([1.0, 1.0, 0.5, 0.0])
 
 
 # ---------------------------------------------------------------------------
@@ -773,15 +859,13 @@ def test_lr_freeze_hook_with_reduce_on_plateau(street_data, tmp_path,
         ]
         default_hooks['checkpoint'] = dict(interval=100)
         '''
-    cfg = _write_cfg(
-        tmp_path, 'freeze.py',
-        _tiny_cfg_text(street_data, work, extra=extra, val=True))
+    cfg = _write_cfg(tmp_path, 'freeze.py',
+                     _tiny_cfg_text(street_data, work, extra=extra, val=True))
     runner = _run(cfg)
     model = runner.model
     names = {id(p): n for n, p in model.named_parameters()}
     groups = runner.optim_wrapper.optimizer.param_groups
-    is_bb = [names[id(g['params'][0])].startswith('backbone.')
-             for g in groups]
+    is_bb = [names[id(g['params'][0])].startswith('backbone.') for g in groups]
     assert any(is_bb) and not all(is_bb)
     # lr seen by each optimizer step; val (constant mIoU) after iters 1, 3,
     # 5 -> ReduceOnPlateau halves every group after the 2nd and 3rd
@@ -791,8 +875,8 @@ def test_lr_freeze_hook_with_reduce_on_plateau(street_data, tmp_path,
         lrs = r['lrs'][:len(groups)]
         i = r['iter']
         for lr, bb in zip(lrs, is_bb):
-            assert lr == pytest.approx(backbone[i] if bb else head[i],
-                                       rel=1e-9), (i, bb)
+            assert lr == pytest.approx(
+                backbone[i] if bb else head[i], rel=1e-9), (i, bb)
         assert r['lrs'][-1] == pytest.approx(head[i])  # base_lr group
     # after training: real lrs restored, all halved by the last plateau
     assert [g['lr'] for g in groups] == pytest.approx([2.5e-4] * len(groups))
@@ -814,3 +898,150 @@ def test_lr_freeze_hook_refuses_mixed_param_groups():
         LrFreezeHook(end=3, lr_mult=2)
     with pytest.raises(RuntimeError, match='no parameter'):
         LrFreezeHook(end=3, prefix='encoder').before_train(runner)
+
+
+# ---------------------------------------------------------------------------
+# 6. Deploy conversion of the ESSNet models (issue 3's configs)
+# ---------------------------------------------------------------------------
+# The grouped part of the ESSNetB / ESSNet encoder: 13 Conv-modules, two
+# C x C pointwise convs each (5 at 64, 8 at 128 channels).
+ESSNET_PW_WEIGHTS = 2 * (5 * 64**2 + 8 * 128**2)  # 303,104
+
+
+@pytest.mark.parametrize('masked_cfg,deploy_cfg,groups', [
+    ('gradual_grouping/essnet-dg2_gg-p2_ups_1xb6-75k_cityscapes-512x1024.py',
+     'essnet-dg2_ups_1xb6-75k_cityscapes-512x1024.py', 2),
+    (None, 'essnetb-dg8s_deconv_1xb6-75k_cityscapes-512x1024.py', 8),
+])
+def test_convert_essnet(masked_cfg, deploy_cfg, groups, tmp_path, capsys):
+    """Masked model at alpha = 0 -> grouped checkpoint that loads (strictly)
+    into the grouped-from-scratch config with the same logits and argmax
+    (ESSNet-DG2 through its phase-2 config; ESSNetB-DG8S, whose shuffles
+    follow the grouped convs, through its config with maskable convs)."""
+    from mmseg_efficient.utils import build_segmentor, count_params, \
+        load_config
+    cfg_dir = osp.join(REPO, 'configs', 'essnet')
+    deploy_cfg = osp.join(cfg_dir, deploy_cfg)
+    if masked_cfg is None:
+        masked_cfg = _write_cfg(
+            tmp_path, 'masked.py',
+            textwrap.dedent(f'''
+            _base_ = [{deploy_cfg!r}]
+            model = dict(backbone=dict(pw_conv_cfg=dict(
+                _delete_=True, type='MaskedGroupConv2d')))
+            '''))
+    else:
+        masked_cfg = osp.join(cfg_dir, masked_cfg)
+    torch.manual_seed(0)
+    model = build_segmentor(load_config(masked_cfg), drop_auxiliary=False)
+    convs = get_masked_convs(model)
+    assert len(convs) == 26 and {c.target_groups for _, c in convs} == {groups}
+    with torch.no_grad():  # non-trivial BN statistics
+        for m in model.modules():
+            if isinstance(m, nn.BatchNorm2d):
+                m.running_mean.uniform_(-0.5, 0.5)
+                m.running_var.uniform_(0.5, 2.0)
+    set_alpha(model, 0.0)
+    ckpt = str(tmp_path / 'masked.pth')
+    torch.save(dict(state_dict=model.state_dict()), ckpt)
+
+    tool = _load_tool('tools/deploy/convert_grouped.py')
+    out = str(tmp_path / 'grouped.pth')
+    tool.main([
+        masked_cfg, ckpt, out, '--deploy-config', deploy_cfg, '--shape', '128',
+        '256'
+    ])
+    printed = capsys.readouterr().out
+    assert printed.count('identical argmax: True') == 2
+    diffs = [
+        float(d) for d in re.findall(r'max \|logit diff\| = (\S+),', printed)
+    ]
+    assert len(diffs) == 2 and max(diffs) <= 1e-4
+    grouped = build_segmentor(load_config(deploy_cfg), drop_auxiliary=False)
+    saved = torch.load(out, map_location='cpu')['state_dict']
+    assert set(saved) == set(grouped.state_dict())
+    # the grouped parameter count: (1 - 1/g) of the pointwise weights fewer
+    saved_params = sum(v.numel() for k, v in saved.items()
+                       if k in dict(grouped.named_parameters()))
+    assert saved_params == count_params(grouped)
+    assert count_params(model) - saved_params == \
+        ESSNET_PW_WEIGHTS - ESSNET_PW_WEIGHTS // groups
+
+
+def test_phase2_loads_phase1_encoder(tmp_path):
+    """The phase-2 config initialises its backbone (alpha buffers included)
+    from the phase-1 checkpoint; the phase-1 head and the decoder are not
+    mixed up."""
+    from mmseg_efficient.utils import build_segmentor, load_config
+    gg = osp.join(REPO, 'configs', 'essnet', 'gradual_grouping')
+    torch.manual_seed(0)
+    p1 = build_segmentor(
+        load_config(
+            osp.join(gg,
+                     'essnetb-dg4_gg-p1-enc_1xb6-50k_cityscapes-512x1024.py')))
+    assert type(p1.decode_head).__name__ == 'LabelDownsampleHead'
+    assert p1.decode_head.conv_seg.weight.shape == (19, 128, 1, 1)
+    set_alpha(p1, 0.0)
+    ckpt = str(tmp_path / 'iter_50000.pth')
+    torch.save(dict(state_dict=p1.state_dict()), ckpt)
+    cfg = load_config(
+        osp.join(gg,
+                 'essnetb-dg4_gg-p2_deconv_1xb6-75k_cityscapes-512x1024.py'),
+        {'model.backbone.init_cfg.checkpoint': ckpt})
+    p2 = build_segmentor(cfg)
+    assert {float(c.alpha) for _, c in get_masked_convs(p2)} == {0.0}
+    p2.init_weights()
+    for key, value in p1.backbone.state_dict().items():
+        assert torch.equal(p2.backbone.state_dict()[key], value), key
+    assert type(p2.decode_head).__name__ == 'ERFNetHead'
+    assert cfg.custom_hooks[0].type == 'LrFreezeHook'
+
+
+GG_CFG_DIR = osp.join(REPO, 'configs', 'essnet', 'gradual_grouping')
+GG_CONFIGS = sorted(f for f in os.listdir(GG_CFG_DIR) if f.endswith('.py'))
+
+
+def test_gradual_grouping_config_set():
+    names = set(GG_CONFIGS)
+    for model in ('essnet-dg2', 'essnet-dg4', 'essnetb-dg2', 'essnetb-dg4',
+                  'essnetb-dg8'):
+        assert any(n.startswith(f'{model}_gg-p1-enc_') for n in names), model
+        assert any(n.startswith(f'{model}_gg-p2_') for n in names), model
+
+
+@pytest.mark.parametrize('name', GG_CONFIGS)
+def test_gradual_grouping_configs(name):
+    """Every config builds; phase-1 schedules reach alpha = 0 before the
+    end; phase 2 loads the last checkpoint of its phase 1, freezes the
+    encoder lr through per-parameter groups and keeps alpha = 0."""
+    from mmseg_efficient.utils import build_segmentor, load_config
+    cfg = load_config(osp.join(GG_CFG_DIR, name))
+    model = build_segmentor(cfg)
+    convs = get_masked_convs(model)
+    assert convs or '_ups_1xb4-600i_' in name  # (a) of the street demo
+    hooks = {h['type']: h for h in cfg.get('custom_hooks', [])}
+    loss = cfg.model.decode_head.loss_decode
+    if 'essnet' in name:
+        assert len(loss.class_weight) == 19
+        assert cfg.optim_wrapper.optimizer.lr == 5e-4
+        assert cfg.optim_wrapper.optimizer.weight_decay == 2e-4
+        assert cfg.param_scheduler[0].type == 'ReduceOnPlateauLR'
+        assert cfg.param_scheduler[0].factor == 0.5
+        assert cfg.model.backbone.norm_cfg.eps == 1e-3
+    if '_gg-p1-enc_' in name:
+        assert type(model.decode_head) is LabelDownsampleHead
+        gg = hooks['GradualGroupingHook']
+        assert gg.get('begin', 0) < gg.end < cfg.train_cfg.max_iters
+        assert {float(c.alpha) for _, c in convs} == {1.0}
+        assert not cfg.default_hooks.checkpoint.get('save_best')
+    elif '_gg-p2_' in name:
+        assert {float(c.alpha) for _, c in convs} == {0.0}
+        assert 'LrFreezeHook' in hooks
+        assert cfg.optim_wrapper.paramwise_cfg.custom_keys['backbone']
+        init = cfg.model.backbone.init_cfg
+        assert init.type == 'Pretrained' and init.prefix == 'backbone.'
+        p1_stem = osp.basename(osp.dirname(init.checkpoint))
+        p1_cfg = load_config(osp.join(GG_CFG_DIR, p1_stem + '.py'))
+        assert osp.basename(init.checkpoint) == \
+            f'iter_{p1_cfg.train_cfg.max_iters}.pth'
+        assert p1_cfg.model.backbone.variant == cfg.model.backbone.variant

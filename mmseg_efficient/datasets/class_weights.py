@@ -126,11 +126,12 @@ def effective_number_weights(counts: Sequence[float],
 WEIGHTING_METHODS = ('enet', 'inverse', 'median', 'effective')
 
 
-def compute_class_weights(counts: Sequence[float],
-                          c: float = 1.10,
-                          beta: float = 0.9999,
-                          image_pixels: Optional[Sequence[float]] = None
-                          ) -> Dict[str, np.ndarray]:
+def compute_class_weights(
+        counts: Sequence[float],
+        c: float = 1.10,
+        beta: float = 0.9999,
+        image_pixels: Optional[Sequence[float]] = None
+) -> Dict[str, np.ndarray]:
     """All four weightings of :data:`WEIGHTING_METHODS` by name."""
     return dict(
         enet=enet_weights(counts, c=c),

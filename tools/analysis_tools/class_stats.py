@@ -108,9 +108,7 @@ def label_only_dataset_cfg(dataset_cfg: dict) -> dict:
     if dtype.endswith('RepeatDataset'):
         return label_only_dataset_cfg(cfg['dataset'])
     if dtype.endswith('ConcatDataset'):
-        cfg['datasets'] = [
-            label_only_dataset_cfg(d) for d in cfg['datasets']
-        ]
+        cfg['datasets'] = [label_only_dataset_cfg(d) for d in cfg['datasets']]
         return cfg
     pipeline = cfg.get('pipeline') or []
     loaders = [t for t in pipeline if _is_label_loader(t)]
@@ -214,8 +212,8 @@ def main(argv=None):
     num_classes = len(classes)
     if num_classes == 0:
         raise ValueError('The dataset metainfo has no classes')
-    ignore_index = dataset.ignore_index if hasattr(
-        dataset, 'ignore_index') else 255
+    ignore_index = dataset.ignore_index if hasattr(dataset,
+                                                   'ignore_index') else 255
     stats = count_pixels(
         dataset,
         num_classes,
@@ -227,19 +225,16 @@ def main(argv=None):
     if counts.sum() == 0:
         raise ValueError('No labelled pixel found in the dataset')
     weights = compute_class_weights(
-        counts,
-        c=args.c,
-        beta=args.beta,
-        image_pixels=stats['image_pixels'])
+        counts, c=args.c, beta=args.beta, image_pixels=stats['image_pixels'])
     freqs = class_frequencies(counts)
 
     width = max(len(c) for c in classes + ['class'])
     header = f'{"class":<{width}} {"pixels":>13} {"p_c":>8} ' + ' '.join(
         f'{m:>9}' for m in WEIGHTING_METHODS)
     print(f'{stats["num_images"]} images of the {args.split} split, '
-          f'{int(counts.sum())} labelled pixels'
-          + (f' (labels downsampled x{args.label_downsample})'
-             if args.label_downsample > 1 else ''))
+          f'{int(counts.sum())} labelled pixels' +
+          (f' (labels downsampled x{args.label_downsample})' if args.
+           label_downsample > 1 else ''))
     print(header)
     print('-' * len(header))
     for i, name in enumerate(classes):

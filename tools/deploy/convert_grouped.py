@@ -37,8 +37,8 @@ from mmengine.config import Config, DictAction  # noqa: E402
 
 from mmseg_efficient.models.layers.maskable_conv import (  # noqa: E402
     convert_to_grouped, deploy_conv_cfgs, get_masked_convs)
-from mmseg_efficient.utils import (build_segmentor, count_params,  # noqa: E402
-                                   load_config)
+from mmseg_efficient.utils import (  # noqa: E402
+    build_segmentor, count_params, load_config)
 
 
 class AlphaNotZeroError(ValueError):
@@ -68,6 +68,13 @@ def parse_args(argv=None):
         type=float,
         default=1e-4,
         help='max abs logit difference allowed (default 1e-4)')
+    parser.add_argument(
+        '--latency',
+        type=int,
+        default=0,
+        metavar='N',
+        help='also time N CPU forward passes (batch 1, at --shape) of the '
+        'masked and of the converted model, interleaved (default: 0, off)')
     parser.add_argument('--seed', type=int, default=0)
     parser.add_argument(
         '--cfg-options',
@@ -117,6 +124,26 @@ def compare(ref: torch.Tensor, other: torch.Tensor, atol: float,
     return diff
 
 
+def time_models(models: dict, shape, iters: int, warmup: int = 3) -> dict:
+    """Median and min latency (ms) of tensor-mode forwards at batch 1;
+    the models take turns so that load changes hit them alike."""
+    import statistics
+    import time
+    x = torch.rand(1, 3, *shape)
+    times = {name: [] for name in models}
+    with torch.no_grad():
+        for i in range(warmup + iters):
+            for name, model in models.items():
+                start = time.perf_counter()
+                model(x, mode='tensor')
+                if i >= warmup:
+                    times[name].append((time.perf_counter() - start) * 1e3)
+    return {
+        name: dict(median_ms=statistics.median(t), min_ms=min(t))
+        for name, t in times.items()
+    }
+
+
 def main(argv=None):
     args = parse_args(argv)
     cfg = load_config(args.config, args.cfg_options)
@@ -152,8 +179,8 @@ def main(argv=None):
         deploy_path = args.deploy_config
     else:
         deploy_cfg = copy.deepcopy(cfg)
-        deploy_cfg.model = Config(dict(
-            model=deploy_conv_cfgs(cfg.model.to_dict()))).model
+        deploy_cfg.model = Config(
+            dict(model=deploy_conv_cfgs(cfg.model.to_dict()))).model
         deploy_path = osp.splitext(args.out)[0] + '_deploy.py'
         deploy_cfg.dump(deploy_path)
     deploy_model = build_segmentor(deploy_cfg, drop_auxiliary=False)
@@ -163,6 +190,14 @@ def main(argv=None):
     load_checkpoint(deploy_model, args.out, map_location='cpu', strict=True)
     compare(ref, tensor_logits(deploy_model, inputs), args.atol,
             f'deploy config {deploy_path}')
+
+    if args.latency > 0:
+        timing = time_models(
+            dict(masked=model, converted=converted), args.shape, args.latency)
+        for name, t in timing.items():
+            print(f'CPU latency {name} ({torch.get_num_threads()} threads, '
+                  f'1x3x{args.shape[0]}x{args.shape[1]}): median '
+                  f'{t["median_ms"]:.1f} ms, min {t["min_ms"]:.1f} ms')
 
     print(f'maskable convs converted: {num}')
     print(f'params: {params_before:,} (masked, dense weights) -> '

@@ -10,8 +10,7 @@
 # (mmseg's BiSeNetV2 ignores its conv_cfg and Fast-SCNN passes it to only 6
 # of its 1x1 convs, hence MobileNetV2.)
 _base_ = [
-    '../../_base_/datasets/street_scenes.py',
-    '../../_base_/default_runtime.py'
+    '../../_base_/datasets/street_scenes.py', '../../_base_/default_runtime.py'
 ]
 crop_size = (256, 512)
 norm_cfg = dict(type='BN', requires_grad=True)
@@ -54,8 +53,13 @@ optim_wrapper = dict(
     type='OptimWrapper',
     optimizer=dict(type='Adam', lr=5e-4, weight_decay=2e-4))
 param_scheduler = [
-    dict(type='PolyLR', eta_min=1e-5, power=0.9, by_epoch=False,
-         begin=0, end=max_iters)
+    dict(
+        type='PolyLR',
+        eta_min=1e-5,
+        power=0.9,
+        by_epoch=False,
+        begin=0,
+        end=max_iters)
 ]
 train_cfg = dict(
     type='IterBasedTrainLoop', max_iters=max_iters, val_interval=500)

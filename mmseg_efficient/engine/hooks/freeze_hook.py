@@ -64,8 +64,7 @@ class LrFreezeHook(Hook):
             raise ValueError(
                 f'LrFreezeHook: lr_mult must be in [0, 1], got {lr_mult!r}')
         prefixes = (prefix, ) if isinstance(prefix, str) else tuple(prefix)
-        if not prefixes or not all(isinstance(p, str) and p
-                                   for p in prefixes):
+        if not prefixes or not all(isinstance(p, str) and p for p in prefixes):
             raise ValueError(f'LrFreezeHook: prefix must be a non-empty '
                              f'string or list of strings, got {prefix!r}')
         self.end = end
@@ -129,7 +128,9 @@ class LrFreezeHook(Hook):
             f'{self.prefixes} train at lr x {self.lr_mult:g} for the first '
             f'{self.end} {unit}.')
 
-    def before_train_iter(self, runner, batch_idx: int,
+    def before_train_iter(self,
+                          runner,
+                          batch_idx: int,
                           data_batch=None) -> None:
         self._saved = {}
         if not self._in_window(runner):

@@ -21,9 +21,9 @@ class GradualGroupingHook(Hook):
     gets ``alpha = alpha_at(step)``, where ``step`` is the current iteration
     (``by_epoch=False``) or epoch (``by_epoch=True``)::
 
-        alpha = 1                 step <= begin
-        alpha = shape(t)          begin < step < end,  t = (step-begin)/(end-begin)
-        alpha = 0                 step >= end (fine-tuning at alpha = 0)
+        alpha = 1         step <= begin
+        alpha = shape(t)  begin < step < end, t = (step-begin) / (end-begin)
+        alpha = 0         step >= end (fine-tuning at alpha = 0)
 
     with ``linear``: ``1 - t``; ``cosine``: ``(1 + cos(pi t)) / 2``;
     ``step``: ``1 - floor(t * num_steps) / num_steps`` (``num_steps`` equal
@@ -73,8 +73,8 @@ class GradualGroupingHook(Hook):
         if shape not in SHAPES:
             raise ValueError(f'GradualGroupingHook: unknown shape {shape!r}; '
                              f'expected one of {SHAPES}')
-        if shape == 'step' and (isinstance(num_steps, bool) or
-                                not isinstance(num_steps, int)
+        if shape == 'step' and (isinstance(num_steps, bool)
+                                or not isinstance(num_steps, int)
                                 or num_steps < 1):
             raise ValueError(f'GradualGroupingHook: num_steps must be a '
                              f'positive int, got {num_steps!r}')
@@ -149,18 +149,20 @@ class GradualGroupingHook(Hook):
             f'alpha {self.shape} 1 -> 0 over {unit}s {self.begin}..'
             f'{self.end}, now alpha={self._alpha:g} at {unit} '
             f'{self._step(runner)}')
-        if max_steps is not None and self.end > max_steps:
+        if max_steps is not None and self.end >= max_steps:
             runner.logger.warning(
-                f'GradualGroupingHook: end={self.end} is after the last '
-                f'{unit} ({max_steps}): training will end with '
-                f'alpha={self.alpha_at(max_steps - 1):g} > 0 and the model '
-                'cannot be converted to grouped convs.')
+                f'GradualGroupingHook: end={self.end} is not before the end '
+                f'of training ({max_steps} {unit}s): the last {unit} trains '
+                f'with alpha={self.alpha_at(max_steps - 1):g} > 0 and the '
+                'model cannot be converted to grouped convs.')
 
     def before_train_epoch(self, runner) -> None:
         if self.by_epoch:
             self._apply(runner)
 
-    def before_train_iter(self, runner, batch_idx: int,
+    def before_train_iter(self,
+                          runner,
+                          batch_idx: int,
                           data_batch=None) -> None:
         self._apply(runner)
 

@@ -58,8 +58,9 @@ def downsample_label(label: Tensor,
         outs = []
         for one in lab[:, 0].long():  # one image at a time bounds memory
             valid = one < num_classes
-            onehot = F.one_hot(one.clamp(max=num_classes - 1) * valid,
-                               num_classes).permute(2, 0, 1).float()
+            onehot = F.one_hot(
+                one.clamp(max=num_classes - 1) * valid,
+                num_classes).permute(2, 0, 1).float()
             onehot = onehot * valid[None].float()
             counts = F.adaptive_avg_pool2d(onehot[None], size)[0]
             best = counts.argmax(0)
@@ -108,10 +109,9 @@ class LabelDownsampleHead(BaseDecodeHead):
                 f'channels ({channels}) must equal in_channels '
                 f'({in_channels})')
         if label_downsample not in LABEL_DOWNSAMPLE_MODES:
-            raise ValueError(
-                f'LabelDownsampleHead: unknown label_downsample '
-                f'{label_downsample!r}; expected one of '
-                f'{LABEL_DOWNSAMPLE_MODES}')
+            raise ValueError(f'LabelDownsampleHead: unknown label_downsample '
+                             f'{label_downsample!r}; expected one of '
+                             f'{LABEL_DOWNSAMPLE_MODES}')
         super().__init__(
             in_channels, channels, dropout_ratio=dropout_ratio, **kwargs)
         self.label_downsample = label_downsample

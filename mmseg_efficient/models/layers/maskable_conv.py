@@ -26,7 +26,6 @@ from typing import List, Optional, Tuple, Union
 
 import torch
 import torch.nn as nn
-import torch.nn.functional as F
 from mmengine.registry import MODELS
 from torch import Tensor
 
@@ -119,8 +118,8 @@ class MaskedGroupConv2d(nn.Conv2d):
         self.target_groups = groups
         self.register_buffer(
             'alpha',
-            torch.tensor(self._check_alpha(alpha), dtype=torch.float32,
-                         device=device))
+            torch.tensor(
+                self._check_alpha(alpha), dtype=torch.float32, device=device))
         # 1 inside the diagonal blocks, 0 outside; shape (Cout, Cin, 1, 1).
         out_ids = torch.arange(out_channels) // (out_channels // groups)
         in_ids = torch.arange(in_channels) // (in_channels // groups)

@@ -16,7 +16,7 @@ _base_ = [
 phase1_iters = 50000
 alpha_end = 35000
 model = dict(
-    backbone=dict(pw_conv_cfg=dict(type='MaskedGroupConv2d')),
+    backbone=dict(pw_conv_cfg=dict(_delete_=True, type='MaskedGroupConv2d')),
     decode_head=dict(
         _delete_=True,
         type='LabelDownsampleHead',

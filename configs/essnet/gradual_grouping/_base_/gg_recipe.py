@@ -1,5 +1,5 @@
-# Shared pieces of the ESSNet gradual-grouping recipe (thesis §3.4.1, §3.5.1),
-# used as {{_base_.<name>}} by the phase-1 and phase-2 configs.
+# Shared pieces of the ESSNet gradual-grouping recipe (thesis §3.4.1 and
+# §3.5.1), used as {{_base_.<name>}} by the phase-1 and phase-2 configs.
 
 # ENet class weights w_c = 1 / ln(1.10 + p_c) for the 19 Cityscapes classes
 # (thesis eq. 3.8, gamma = 1.10), as published with ERFNet (train/main.py of

@@ -1,0 +1,55 @@
+# Shared by the street-scene comparison of gradual grouping (CPU-sized):
+# data as configs/demo (128x256 crops of the built-in 512x256 street
+# scenes), the thesis' optimizer (Adam 5e-4, weight decay 2e-4) and
+# ReduceOnPlateau (factor 0.5 on val mIoU), ENet class weights of the street
+# data, seed 0. Generate the data with tools/misc/generate_street_data.py.
+_base_ = [
+    '../../../_base_/datasets/street_scenes.py',
+    '../../../_base_/default_runtime.py'
+]
+crop_size = (128, 256)
+train_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='LoadCheckedAnnotations', num_classes=19),
+    dict(
+        type='RandomResize',
+        scale=(512, 256),
+        ratio_range=(0.5, 1.5),
+        keep_ratio=True),
+    dict(type='RandomCrop', crop_size=crop_size, cat_max_ratio=0.75),
+    dict(type='RandomFlip', prob=0.5),
+    dict(type='PhotoMetricDistortion'),
+    dict(type='PackSegInputs')
+]
+train_dataloader = dict(batch_size=4, dataset=dict(pipeline=train_pipeline))
+# ENet weights 1 / ln(1.10 + p_c) of the 300 training scenes made by
+# tools/misc/generate_street_data.py --num-train 300 (seed 0), from
+# tools/analysis_tools/class_stats.py configs/demo/<demo config>.
+street_enet_class_weight = [
+    2.7542, 6.5875, 3.1447, 9.7800, 9.5101, 9.0912, 10.3778, 10.1786, 5.0850,
+    9.1597, 7.4129, 9.7808, 10.3281, 6.1703, 9.4849, 9.8226, 10.3514, 10.4408,
+    10.2873
+]
+optim_wrapper = dict(
+    type='OptimWrapper',
+    optimizer=dict(type='Adam', lr=5e-4, weight_decay=2e-4))
+param_scheduler = [
+    dict(
+        type='ReduceOnPlateauLR',
+        monitor='mIoU',
+        rule='greater',
+        factor=0.5,
+        patience=1,
+        by_epoch=True)
+]
+train_cfg = dict(type='IterBasedTrainLoop', max_iters=600, val_interval=100)
+val_cfg = dict(type='ValLoop')
+test_cfg = dict(type='TestLoop')
+default_hooks = dict(
+    timer=dict(type='IterTimerHook'),
+    logger=dict(type='LoggerHook', interval=10, log_metric_by_epoch=False),
+    param_scheduler=dict(type='ParamSchedulerHook'),
+    checkpoint=dict(type='CheckpointHook', by_epoch=False, interval=100),
+    sampler_seed=dict(type='DistSamplerSeedHook'),
+    visualization=dict(type='SegVisualizationHook'))
+randomness = dict(seed=0)
