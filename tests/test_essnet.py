@@ -49,12 +49,16 @@ def _params(config):
 
 
 def test_every_thesis_row_has_a_config():
-    rows = ['erfnet_deconv', 'essnetb-d_deconv', 'essneta-d_deconv',
-            'essnet-d_ups', 'essnetb-d_ups-nbt', 'essnet-d_trans4x',
-            'essnet-d_trans8x', 'essnet-d_nodec', 'essnetb-dg2_ppm',
-            'wspdnet-dws2_deconv', 'wspdnet-dws3_deconv']
-    rows += [f'essnet{m}-dg{g}{s}_deconv' for m in 'ab' for g in (2, 4, 8)
-             for s in ('', 's')]
+    rows = [
+        'erfnet_deconv', 'essnetb-d_deconv', 'essneta-d_deconv',
+        'essnet-d_ups', 'essnetb-d_ups-nbt', 'essnet-d_trans4x',
+        'essnet-d_trans8x', 'essnet-d_nodec', 'essnetb-dg2_ppm',
+        'wspdnet-dws2_deconv', 'wspdnet-dws3_deconv'
+    ]
+    rows += [
+        f'essnet{m}-dg{g}{s}_deconv' for m in 'ab' for g in (2, 4, 8)
+        for s in ('', 's')
+    ]
     rows += [f'essnet-dg{g}_ups' for g in (2, 4)]
     missing = [r for r in rows if _name(r) not in CONFIGS]
     assert not missing
@@ -163,8 +167,8 @@ def test_loss_decreases_with_adam(config):
     model.train()
     optim = torch.optim.Adam(model.parameters(), lr=1e-3)
     imgs, samples = _batch()
-    data = model.data_preprocessor(dict(inputs=list(imgs),
-                                        data_samples=samples), True)
+    data = model.data_preprocessor(
+        dict(inputs=list(imgs), data_samples=samples), True)
     losses = []
     for _ in range(6):
         loss = model(**data, mode='loss')
@@ -196,8 +200,8 @@ def test_auxiliary_head_and_ohem_plug_in():
         loss_decode=dict(type='CrossEntropyLoss', loss_weight=0.4))
     model = revert_sync_batchnorm(MODELS.build(cfg)).train()
     imgs, samples = _batch()
-    data = model.data_preprocessor(dict(inputs=list(imgs),
-                                        data_samples=samples), True)
+    data = model.data_preprocessor(
+        dict(inputs=list(imgs), data_samples=samples), True)
     losses = model(**data, mode='loss')
     assert {'decode.loss_ce', 'aux.loss_ce'} <= set(losses)
     sum(v for k, v in losses.items() if 'loss' in k).backward()
@@ -248,8 +252,10 @@ def test_random_translate_shifts_image_and_labels_together():
     for seed in range(20):
         np.random.seed(seed)
         out = transform(
-            dict(img=img.copy(), gt_seg_map=seg.copy(),
-                 seg_fields=['gt_seg_map']))
+            dict(
+                img=img.copy(),
+                gt_seg_map=seg.copy(),
+                seg_fields=['gt_seg_map']))
         assert out['img'].shape == img.shape
         # Recover the shift from the label's ignore border.
         valid = out['gt_seg_map'] != 255

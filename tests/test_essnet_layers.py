@@ -134,7 +134,11 @@ class _RecordingPwConv(nn.Conv2d):
     weight, the requested ``groups`` recorded. Registered in mmengine's root
     registry, where ``build_conv_layer`` looks conv types up."""
 
-    def __init__(self, in_channels, out_channels, kernel_size, groups=1,
+    def __init__(self,
+                 in_channels,
+                 out_channels,
+                 kernel_size,
+                 groups=1,
                  **kwargs):
         super().__init__(in_channels, out_channels, kernel_size, **kwargs)
         self.target_groups = groups
@@ -143,9 +147,12 @@ class _RecordingPwConv(nn.Conv2d):
 def test_pw_conv_cfg_reaches_every_pointwise_conv_of_the_model():
     base = dict(type='ESSNetB', variant='DG4')
     plain = MODELS.build(base)
-    swapped = MODELS.build(dict(base, pw_conv_cfg=dict(type='_RecordingPwConv')))
-    pw = {n: m for n, m in swapped.named_modules()
-          if isinstance(m, _RecordingPwConv)}
+    swapped = MODELS.build(
+        dict(base, pw_conv_cfg=dict(type='_RecordingPwConv')))
+    pw = {
+        n: m
+        for n, m in swapped.named_modules() if isinstance(m, _RecordingPwConv)
+    }
     assert len(pw) == 2 * 13  # both 1x1 convs of the 13 Conv-modules
     assert {n.rsplit('.', 1)[1] for n in pw} == set(PW_CONV_NAMES)
     assert all(m.target_groups == 4 and m.kernel_size == (1, 1)
@@ -208,8 +215,8 @@ def test_dws_dil_branches_reach_every_dilation():
                                           (8, 8), (2, 4)])
 def test_build_deconv_upsamples_exactly(scale, kernel):
     deconv = build_deconv(3, 5, scale, kernel)
-    assert deconv(torch.randn(1, 3, 7, 9)).shape == (1, 5, 7 * scale,
-                                                      9 * scale)
+    assert deconv(torch.randn(1, 3, 7,
+                              9)).shape == (1, 5, 7 * scale, 9 * scale)
 
 
 def test_build_deconv_rejects_impossible_pairs():
@@ -221,15 +228,15 @@ def test_build_deconv_rejects_impossible_pairs():
 def test_upsamplers():
     x = torch.randn(2, 8, 5, 6)
     assert Upsample1x1Block(8, 4).eval()(x).shape == (2, 4, 10, 12)
-    assert DeconvUpsampler(8, 4, scale_factor=4).eval()(x).shape == (2, 4,
-                                                                      20, 24)
+    assert DeconvUpsampler(
+        8, 4, scale_factor=4).eval()(x).shape == (2, 4, 20, 24)
     # With the defaults it is mmseg's ERFNet upsampler (3x3, stride 2).
     conv = DeconvUpsampler(8, 4).conv
     assert conv.kernel_size == (3, 3) and conv.stride == (2, 2)
     # The 1x1 upsampling block = bilinear x2 followed by a 1x1 conv, BN, ReLU.
     block = _randomise(Upsample1x1Block(8, 4))
     with torch.no_grad():
-        up = F.interpolate(x, scale_factor=2, mode='bilinear',
-                           align_corners=False)
+        up = F.interpolate(
+            x, scale_factor=2, mode='bilinear', align_corners=False)
         ref = block.act(block.bn(block.conv(up)))
         assert torch.allclose(block(x), ref)

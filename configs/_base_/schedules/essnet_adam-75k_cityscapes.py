@@ -46,8 +46,7 @@ tta_pipeline = [
             [
                 dict(type='RandomFlip', prob=0., direction='horizontal'),
                 dict(type='RandomFlip', prob=1., direction='horizontal')
-            ],
-            [dict(type='LoadCheckedAnnotations', num_classes=19)],
+            ], [dict(type='LoadCheckedAnnotations', num_classes=19)],
             [dict(type='PackSegInputs')]
         ])
 ]

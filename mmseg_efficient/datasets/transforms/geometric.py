@@ -59,8 +59,8 @@ class RandomTranslate(BaseTransform):
         if isinstance(max_shift, int):
             max_shift = (max_shift, max_shift)
         max_shift = tuple(max_shift)
-        if len(max_shift) != 2 or any(
-                not isinstance(m, int) or m < 0 for m in max_shift):
+        if len(max_shift) != 2 or any(not isinstance(m, int) or m < 0
+                                      for m in max_shift):
             raise ValueError('max_shift must be an int >= 0 or a pair of '
                              f'them, got {max_shift!r}')
         if not 0 <= prob <= 1:
@@ -84,8 +84,7 @@ class RandomTranslate(BaseTransform):
             return results
         results['img'] = shift_array(results['img'], dx, dy, self.pad_val)
         for key in results.get('seg_fields', []):
-            results[key] = shift_array(results[key], dx, dy,
-                                       self.seg_pad_val)
+            results[key] = shift_array(results[key], dx, dy, self.seg_pad_val)
         return results
 
     def __repr__(self) -> str:

@@ -6,7 +6,7 @@
 Designing Efficient Deep Neural Networks for Semantic Segmentation"
 (IIIT Hyderabad, 2022), Tables 3.1 and 3.3.
 """
-from typing import Optional, Sequence, Union
+from typing import Optional, Sequence
 
 import torch.nn as nn
 from mmengine.model import BaseModule
@@ -99,16 +99,15 @@ class ERFNetEncoder(BaseModule):
                  downsample_channels: Sequence[int] = (16, 64, 128),
                  num_blocks: Sequence[int] = (0, 5, 8),
                  num_non_bt_1d: Optional[Sequence[int]] = None,
-                 dilations: Sequence[Union[int, Sequence[int]]] = (1, 1, (2, 4,
-                                                                       8, 16)),
+                 dilations: Sequence = (1, 1, (2, 4, 8, 16)),
                  drop_rates: Sequence[float] = (0., 0.03, 0.3),
                  variant: str = 'D',
                  groups: Optional[int] = None,
                  out_indices: Sequence[int] = (0, 1, 2),
                  conv_cfg: Optional[dict] = None,
                  pw_conv_cfg: Optional[dict] = None,
-                 norm_cfg: dict = dict(type='BN', eps=1e-3,
-                                       requires_grad=True),
+                 norm_cfg: dict = dict(
+                     type='BN', eps=1e-3, requires_grad=True),
                  act_cfg: dict = dict(type='ReLU'),
                  init_cfg=None):
         super().__init__(init_cfg=init_cfg)

@@ -63,8 +63,8 @@ class WSPDNet(BaseModule):
                  drop_rates: Sequence[float] = (0.03, 0.03, 0.3),
                  out_indices: Sequence[int] = (0, 1, 2),
                  conv_cfg: Optional[dict] = None,
-                 norm_cfg: dict = dict(type='BN', eps=1e-3,
-                                       requires_grad=True),
+                 norm_cfg: dict = dict(
+                     type='BN', eps=1e-3, requires_grad=True),
                  act_cfg: dict = dict(type='ReLU'),
                  init_cfg=None):
         super().__init__(init_cfg=init_cfg)

@@ -141,7 +141,7 @@ class ERFNetHead(BaseDecodeHead):
         num_stages = len(stage_channels)
         num_blocks = per_stage(num_blocks, num_stages, 'num_blocks')
         upsample_scales = per_stage(upsample_scales, num_stages,
-                                     'upsample_scales')
+                                    'upsample_scales')
         kernel_sizes = per_stage(kernel_sizes, num_stages, 'kernel_sizes')
         self.upsample_type = upsample_type
         self.block_type = block_type

@@ -37,9 +37,9 @@ from mmseg.models.backbones.erfnet import NonBottleneck1d, UpsamplerBlock
 from mmseg.models.utils import resize
 
 __all__ = [
-    'PW_CONV_NAMES', 'parse_variant', 'check_groups', 'deconv_padding', 'build_deconv',
-    'ChannelShuffle', 'ESSNetBlock', 'NonBottleneck1dK', 'DWSDilBlock',
-    'Upsample1x1Block', 'DeconvUpsampler'
+    'PW_CONV_NAMES', 'parse_variant', 'check_groups', 'deconv_padding',
+    'build_deconv', 'ChannelShuffle', 'ESSNetBlock', 'NonBottleneck1dK',
+    'DWSDilBlock', 'Upsample1x1Block', 'DeconvUpsampler'
 ]
 
 #: Names of the grouped pointwise convs of :class:`ESSNetBlock`.
@@ -333,19 +333,18 @@ class NonBottleneck1dK(NonBottleneck1d):
         for pair in range(num_conv_layer):
             base = 5 * pair
             dil = 1 if pair == 0 else dilation
+            pad = dil * (kernel_size // 2)
+            geometry = (((kernel_size, 1), (pad, 0), (dil, 1)),
+                        ((1, kernel_size), (0, pad), (1, dil)))
             if kernel_size != 3:
-                for offset, (kernel, pad, dil_hw) in enumerate(
-                    (((kernel_size, 1), (dil * (kernel_size // 2), 0),
-                      (dil, 1)),
-                     ((1, kernel_size), (0, dil * (kernel_size // 2)),
-                      (1, dil)))):
+                for offset, (kernel, padding, dil_hw) in enumerate(geometry):
                     self.convs_layers[base + 2 * offset] = build_conv_layer(
                         conv_cfg,
                         channels,
                         channels,
                         kernel_size=kernel,
                         stride=1,
-                        padding=pad,
+                        padding=padding,
                         bias=True,
                         dilation=dil_hw)
             if isinstance(self.convs_layers[base + 4], nn.Dropout):
