@@ -272,3 +272,24 @@ def test_random_translate_shifts_image_and_labels_together():
         assert np.array_equal(out['img'][ys, xs], img[src_y, src_x])
         assert (out['img'][~valid] == 0).all()
     assert len(shifts) > 5
+
+
+def test_thesis_pipelines_run_on_cityscapes_layout_data(street_data):
+    """The recipe's train pipeline (scale, crop, flips, translation) and its
+    test and TTA pipelines load a Cityscapes-layout dataset."""
+    from mmseg.registry import DATASETS
+    cfg = _cfg(_name('essnet-d_ups'))
+    train = copy.deepcopy(cfg.train_dataloader.dataset)
+    train.update(data_root=street_data)
+    sample = DATASETS.build(train)[0]
+    h, w = sample['inputs'].shape[1:]
+    assert h <= 512 and w <= 1024
+    assert sample['data_samples'].gt_sem_seg.shape == (h, w)
+    test = copy.deepcopy(cfg.test_dataloader.dataset)
+    test.update(data_root=street_data)
+    sample = DATASETS.build(test)[0]
+    # Street images are 256x128: inference scale 1024x512.
+    assert sample['inputs'].shape[1:] == (512, 1024)
+    test.update(pipeline=cfg.tta_pipeline)
+    views = DATASETS.build(test)[0]
+    assert len(views['inputs']) == 2 * len(cfg.img_ratios)
