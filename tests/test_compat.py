@@ -177,7 +177,7 @@ def test_mmseg_package_base_paths_resolve():
     from mmseg_efficient.utils import load_config
     cfg = load_config(
         osp.join(osp.dirname(__file__), '..', 'configs', 'demo',
-                 'erfnet_fcn_1xb4-200i_streetscenes-128x256.py'))
+                 'erfnet_fcn_1xb4-600i_streetscenes-128x256.py'))
     assert cfg.model.backbone.type == 'ERFNet'  # from mmseg::_base_
     direct = load_config(
         'mmseg::erfnet/erfnet_fcn_4xb4-160k_cityscapes-512x1024.py')

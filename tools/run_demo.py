@@ -18,7 +18,7 @@ import sys
 import time
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
-DEFAULT_CONFIG = 'configs/demo/erfnet_fcn_1xb4-200i_streetscenes-128x256.py'
+DEFAULT_CONFIG = 'configs/demo/essnet-d_ups_1xb4-600i_streetscenes-128x256.py'
 
 
 def parse_args(argv=None):

@@ -30,9 +30,11 @@ Output, exactly like Cityscapes, with ``<stem>`` =
 derived from it through the official mapping (train ids 0..18, 255 void).
 """
 import json
+import multiprocessing
 import os
 import os.path as osp
 import re
+import sys
 import time
 import zlib
 from concurrent.futures import ProcessPoolExecutor
@@ -1540,6 +1542,21 @@ def is_complete(out_dir: str, params: dict) -> bool:
     return all(osp.isfile(f) for f in expected_files(out_dir, params))
 
 
+def _pool_context():
+    """Multiprocessing context of the worker pool.
+
+    ``fork`` is fastest, but forking a process that has already started
+    PyTorch's (OpenMP) thread pool can deadlock the children, which then
+    wait forever on a lock held by a thread that no longer exists (seen in
+    the test suite). Once torch is imported we therefore ``spawn`` the
+    workers (each re-imports this module).
+    """
+    if 'torch' in sys.modules or 'fork' not in \
+            multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context('spawn')
+    return multiprocessing.get_context('fork')
+
+
 def generate_street_scenes(out_dir: str,
                            num_train: int = 200,
                            num_val: int = 50,
@@ -1602,6 +1619,7 @@ def generate_street_scenes(out_dir: str,
             counts[split] += _render_jobs(out_dir, split, jobs, size, seed)
     else:
         with ProcessPoolExecutor(min(workers, len(tasks)),
+                                 mp_context=_pool_context(),
                                  initializer=_worker_init) as pool:
             futures = [(split, pool.submit(_render_jobs, out_dir, split,
                                            jobs, size, seed))

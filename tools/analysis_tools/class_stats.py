@@ -16,7 +16,7 @@ Paste the printed ``class_weight=[...]`` into a config's
 
 Example:
     python tools/analysis_tools/class_stats.py \
-        configs/demo/erfnet_fcn_1xb4-200i_streetscenes-128x256.py \
+        configs/demo/erfnet_fcn_1xb4-600i_streetscenes-128x256.py \
         --out work_dirs/street_class_stats.json
 """
 import argparse

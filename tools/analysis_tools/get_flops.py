@@ -3,8 +3,10 @@
 count them.
 
 GFLOPs are multiply-accumulates (fvcore convention, as mmseg's own
-get_flops.py), the auxiliary head is excluded, and the input is a random
-image of ``--shape H W``. Unlike mmseg 1.2.2's script this one runs (it does
+get_flops.py): the total of every operator mmengine's FlopAnalyzer counts
+(convolutions, batch norm, bilinear interpolation), plus the
+convolution-only figure the papers' tables use. The auxiliary head is
+excluded, and the input is a random image of ``--shape H W``. Unlike mmseg 1.2.2's script this one runs (it does
 not pass both ``input_shape`` and ``inputs``), accepts ``mmseg::`` config
 paths and any decode head.
 
@@ -57,14 +59,18 @@ def main(argv=None):
     model = build_segmentor(cfg)
     result = model_complexity(model, args.shape)
     line = '=' * 30
+    breakdown = ', '.join(f'{k} {v:.3f}G'
+                          for k, v in sorted(result['by_operator'].items()))
     print(f'{line}\nCompute type: direct: randomly generated input\n'
           f'Input shape: {tuple(args.shape)}\n'
           f'Output shape: {result["output_shape"]}\n'
           f'Flops: {result["gmacs"]:.3f}G (multiply-accumulates)\n'
+          f'Flops (convolutions only): {result["conv_gmacs"]:.3f}G\n'
+          f'By operator: {breakdown}\n'
           f'Params: {result["params"] / 1e6:.3f}M ({result["params"]:,})\n'
           f'{line}')
-    print('Auxiliary heads are excluded. Interpolation, BN, pooling and '
-          'element-wise ops are not counted (fvcore convention).')
+    print('Auxiliary heads are excluded. Pooling, activations and '
+          'element-wise adds are not counted (fvcore convention).')
     return result
 
 

@@ -1,6 +1,6 @@
 # A short CPU schedule for the demo and the tests: Adam with poly decay,
 # validation and a checkpoint at the end.
-max_iters = 200
+max_iters = 600
 optimizer = dict(type='Adam', lr=1e-3, weight_decay=1e-4)
 optim_wrapper = dict(type='OptimWrapper', optimizer=optimizer, clip_grad=None)
 param_scheduler = [

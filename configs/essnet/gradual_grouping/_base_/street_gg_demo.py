@@ -1,27 +1,13 @@
 # Shared by the street-scene comparison of gradual grouping (CPU-sized):
 # data as configs/demo (128x256 crops of the built-in 512x256 street
-# scenes), the thesis' optimizer (Adam 5e-4, weight decay 2e-4) and
+# scenes, batch 4), the thesis' optimizer (Adam 5e-4, weight decay 2e-4) and
 # ReduceOnPlateau (factor 0.5 on val mIoU), ENet class weights of the street
 # data, seed 0. Generate the data with tools/misc/generate_street_data.py.
 _base_ = [
     '../../../_base_/datasets/street_scenes.py',
     '../../../_base_/default_runtime.py'
 ]
-crop_size = (128, 256)
-train_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='LoadCheckedAnnotations', num_classes=19),
-    dict(
-        type='RandomResize',
-        scale=(512, 256),
-        ratio_range=(0.5, 1.5),
-        keep_ratio=True),
-    dict(type='RandomCrop', crop_size=crop_size, cat_max_ratio=0.75),
-    dict(type='RandomFlip', prob=0.5),
-    dict(type='PhotoMetricDistortion'),
-    dict(type='PackSegInputs')
-]
-train_dataloader = dict(batch_size=4, dataset=dict(pipeline=train_pipeline))
+crop_size = (128, 256)  # the crop of street_scenes.py
 # ENet weights 1 / ln(1.10 + p_c) of the 300 training scenes made by
 # tools/misc/generate_street_data.py --num-train 300 (seed 0), from
 # tools/analysis_tools/class_stats.py configs/demo/<demo config>.
