@@ -137,7 +137,9 @@ def test_dist_train_two_cpu_processes(street_data, tmp_path):
          '--cfg-options', *data_root_opts(street_data)],
         cwd=REPO, env=env, capture_output=True, text=True, timeout=900)
     log = proc.stdout + proc.stderr
-    assert proc.returncode == 0, log[-5000:]
+    first_error = log.find('Traceback')
+    assert proc.returncode == 0, (log[first_error:first_error + 4000]
+                                  if first_error >= 0 else log[-5000:])
     assert 'Distributed training: True' in log
     assert 'GPU number: 2' in log  # mmengine's name for the world size
     ckpts = sorted(f for f in os.listdir(work_dir) if f.endswith('.pth'))

@@ -484,8 +484,9 @@ class DeconvUpsampler(UpsamplerBlock):
         out_channels (int): Output channels.
         scale_factor (int): Upsampling factor (the stride). Default: 2.
         kernel_size (int): Kernel size of the transposed conv. Default: 3.
-        conv_cfg (dict | None): Unused, kept for mmseg's signature.
-            Default: None.
+        conv_cfg (dict | None): Must be None: transposed convs are plain
+            ``nn.ConvTranspose2d`` (mmcv's conv registry has no transposed
+            conv types); kept for mmseg's signature. Default: None.
         norm_cfg (dict): Config of the norm layer.
             Default: dict(type='BN', eps=1e-3).
         act_cfg (dict): Config of the activation layer.
@@ -503,6 +504,10 @@ class DeconvUpsampler(UpsamplerBlock):
                  norm_cfg: dict = dict(type='BN', eps=1e-3),
                  act_cfg: dict = dict(type='ReLU'),
                  init_cfg=None):
+        if conv_cfg is not None:
+            raise ValueError(
+                f'DeconvUpsampler builds a plain nn.ConvTranspose2d; '
+                f'conv_cfg={conv_cfg!r} would be ignored, pass None')
         super().__init__(
             in_channels,
             out_channels,
