@@ -145,6 +145,17 @@ def test_dist_train_two_cpu_processes(street_data, tmp_path):
     ckpts = sorted(f for f in os.listdir(work_dir) if f.endswith('.pth'))
     assert ckpts == ['iter_20.pth']
 
+    env['PORT'] = str(_free_port())
+    proc = subprocess.run(
+        ['bash', 'tools/dist_test.sh', TINY_CFG,
+         osp.join(work_dir, 'iter_20.pth'), '2', '--work-dir',
+         str(tmp_path / 'dist_test'), '--cfg-options',
+         *data_root_opts(street_data)],
+        cwd=REPO, env=env, capture_output=True, text=True, timeout=900)
+    log = proc.stdout + proc.stderr
+    assert proc.returncode == 0, log[-5000:]
+    assert 'Iter(test) [2/2]' in log and 'mIoU' in log  # 3 images, 2 ranks
+
 
 def test_get_flops_mmseg_erfnet():
     proc = run_tool(['tools/analysis_tools/get_flops.py', ERFNET_MMSEG,

@@ -21,7 +21,8 @@ import _bootstrap  # noqa: E402,F401
 from mmengine.config import DictAction  # noqa: E402
 from mmengine.runner import Runner  # noqa: E402
 
-from mmseg_efficient.utils import check_data_roots, load_config  # noqa: E402,E501
+from mmseg_efficient.utils import (check_data_roots, load_config,  # noqa: E402
+                                   shutdown_distributed)
 
 
 def parse_args(argv=None):
@@ -116,7 +117,9 @@ def main(argv=None):
 
     check_data_roots(cfg, args.config, ('test_dataloader', ))
     runner = Runner.from_cfg(cfg)
-    return runner.test()
+    metrics = runner.test()
+    shutdown_distributed()
+    return metrics
 
 
 if __name__ == '__main__':

@@ -67,3 +67,17 @@ def check_data_roots(cfg: Config, config_path: str = '<config>',
             raise FileNotFoundError(
                 f'{key}.dataset.data_root={root!r} (config {config_path}) '
                 f'does not exist.{hint}')
+
+
+def shutdown_distributed() -> None:
+    """Destroy the default process group, if any, once every rank is done.
+
+    mmengine never destroys it; with gloo the interpreter then tears the
+    process group's threads down at exit, which sometimes aborts a rank
+    ("terminate called without an active exception", SIGABRT) after a
+    successful run, so torchrun reports the job as failed.
+    """
+    import torch.distributed as dist
+    if dist.is_available() and dist.is_initialized():
+        dist.barrier()
+        dist.destroy_process_group()
