@@ -7,6 +7,15 @@ data_root = 'data/street_scenes/'
 crop_size = (128, 256)
 img_scale = (512, 256)
 num_classes = 19
+# ENet weights 1 / ln(1.10 + p_c) of the 300 training scenes made by
+# tools/misc/generate_street_data.py --num-train 300 (seed 0), from
+# python tools/analysis_tools/class_stats.py \
+#     configs/demo/essnet-d_ups_1xb4-600i_streetscenes-128x256.py
+street_enet_class_weight = [
+    2.7542, 6.5875, 3.1447, 9.7800, 9.5101, 9.0912, 10.3778, 10.1786, 5.0850,
+    9.1597, 7.4129, 9.7808, 10.3281, 6.1703, 9.4849, 9.8226, 10.3514, 10.4408,
+    10.2873
+]
 train_pipeline = [
     dict(type='LoadImageFromFile'),
     dict(type='LoadCheckedAnnotations', num_classes=num_classes),

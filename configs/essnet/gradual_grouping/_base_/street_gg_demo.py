@@ -8,14 +8,6 @@ _base_ = [
     '../../../_base_/default_runtime.py'
 ]
 crop_size = (128, 256)  # the crop of street_scenes.py
-# ENet weights 1 / ln(1.10 + p_c) of the 300 training scenes made by
-# tools/misc/generate_street_data.py --num-train 300 (seed 0), from
-# tools/analysis_tools/class_stats.py configs/demo/<demo config>.
-street_enet_class_weight = [
-    2.7542, 6.5875, 3.1447, 9.7800, 9.5101, 9.0912, 10.3778, 10.1786, 5.0850,
-    9.1597, 7.4129, 9.7808, 10.3281, 6.1703, 9.4849, 9.8226, 10.3514, 10.4408,
-    10.2873
-]
 optim_wrapper = dict(
     type='OptimWrapper',
     optimizer=dict(type='Adam', lr=5e-4, weight_decay=2e-4))
