@@ -256,7 +256,7 @@ def test_convert_to_grouped_model_and_refusal():
     assert set_alpha(model, 0.0, name_pattern=r'blocks\.0') == 1
     with pytest.raises(ValueError) as err:
         convert_to_grouped(model)
-    assert 'blocks.1.conv (alpha=0.5)' in str(err.value)
+    assert 'blocks.1.conv: alpha=0.5' in str(err.value)
     assert len(get_masked_convs(model)) == 2  # refused: nothing replaced
 
     set_alpha(model, 0.0)

@@ -35,14 +35,12 @@ import _bootstrap  # noqa: E402,F401
 import torch  # noqa: E402
 from mmengine.config import Config, DictAction  # noqa: E402
 
-from mmseg_efficient.models.layers.maskable_conv import (  # noqa: E402
-    convert_to_grouped, deploy_conv_cfgs, get_masked_convs)
+# AlphaNotZeroError is re-exported: callers of main() catch it.
+from mmseg_efficient.models.layers.maskable_conv import (  # noqa: E402,F401
+    AlphaNotZeroError, check_alpha_zero, convert_to_grouped,
+    deploy_conv_cfgs, get_masked_convs)
 from mmseg_efficient.utils import (  # noqa: E402
     build_segmentor, count_params, load_config)
-
-
-class AlphaNotZeroError(ValueError):
-    """The checkpoint's maskable convs are not grouped yet (alpha != 0)."""
 
 
 def parse_args(argv=None):
@@ -82,27 +80,6 @@ def parse_args(argv=None):
         action=DictAction,
         help='override some settings in the used config (key=value)')
     return parser.parse_args(argv)
-
-
-def check_alpha_zero(model: torch.nn.Module, checkpoint: str) -> int:
-    """Raise :class:`AlphaNotZeroError` unless every maskable conv of the
-    loaded model has alpha 0; return how many there are."""
-    convs = get_masked_convs(model)
-    if not convs:
-        raise ValueError(
-            'The model of the config has no MaskedGroupConv2d: nothing to '
-            'convert (is it the gradual-grouping config?)')
-    bad = [(n, float(m.alpha)) for n, m in convs if float(m.alpha) != 0]
-    if bad:
-        listed = '\n'.join(f'  {n}: alpha={a:g}' for n, a in bad[:10])
-        more = f'\n  ... and {len(bad) - 10} more' if len(bad) > 10 else ''
-        raise AlphaNotZeroError(
-            f'Refusing {checkpoint}: {len(bad)} of {len(convs)} maskable '
-            f'convs have alpha != 0, so the model is not a grouped model '
-            f'yet:\n{listed}{more}\nTrain until the GradualGroupingHook '
-            'schedule ends (alpha = 0 from its `end` on) and convert a '
-            'checkpoint saved after that.')
-    return len(convs)
 
 
 def tensor_logits(model: torch.nn.Module, inputs: torch.Tensor):
@@ -151,6 +128,10 @@ def main(argv=None):
     from mmengine.runner import load_checkpoint
     ckpt = load_checkpoint(
         model, args.checkpoint, map_location='cpu', strict=True)
+    if not get_masked_convs(model):
+        raise ValueError(
+            f'The model of {args.config} has no MaskedGroupConv2d: nothing '
+            'to convert (is it the gradual-grouping config?)')
     num = check_alpha_zero(model, args.checkpoint)
     params_before = count_params(model)
 

@@ -31,7 +31,8 @@ from torch import Tensor
 
 __all__ = [
     'MaskedGroupConv2d', 'build_maskable_pointwise_conv', 'convert_to_grouped',
-    'get_masked_convs', 'set_alpha', 'deploy_conv_cfgs'
+    'get_masked_convs', 'set_alpha', 'deploy_conv_cfgs', 'AlphaNotZeroError',
+    'check_alpha_zero'
 ]
 
 _IntOrPair = Union[int, Tuple[int, int]]
@@ -311,6 +312,37 @@ def set_alpha(model: nn.Module,
     return len(convs)
 
 
+class AlphaNotZeroError(ValueError):
+    """Maskable convs are not grouped convs yet (their alpha is not 0)."""
+
+
+def check_alpha_zero(model: nn.Module, source: str = 'the model') -> int:
+    """Raise :class:`AlphaNotZeroError` unless every maskable conv of
+    ``model`` has ``alpha == 0``; return how many maskable convs there are.
+
+    Args:
+        model (nn.Module): The model (a wrapper is unwrapped).
+        source (str): What to call the model in the message, e.g. the
+            checkpoint it was loaded from. Default: 'the model'.
+
+    Raises:
+        AlphaNotZeroError: Listing each maskable conv whose alpha is not 0.
+    """
+    convs = get_masked_convs(model)
+    bad = [(name or '<model>', float(m.alpha)) for name, m in convs
+           if float(m.alpha) != 0.0]
+    if bad:
+        listed = '\n'.join(f'  {n}: alpha={a:g}' for n, a in bad[:10])
+        more = f'\n  ... and {len(bad) - 10} more' if len(bad) > 10 else ''
+        raise AlphaNotZeroError(
+            f'Refusing {source}: {len(bad)} of {len(convs)} maskable convs '
+            'have alpha != 0, so it is not a grouped model yet:\n'
+            f'{listed}{more}\nTrain until the GradualGroupingHook schedule '
+            'ends (alpha = 0 from its `end` on) and convert a checkpoint '
+            'saved after that.')
+    return len(convs)
+
+
 def convert_to_grouped(model: nn.Module) -> nn.Module:
     """Replace every ``MaskedGroupConv2d`` of ``model`` in place by its
     ``nn.Conv2d(groups=g)`` (see :meth:`MaskedGroupConv2d.to_grouped`).
@@ -327,18 +359,11 @@ def convert_to_grouped(model: nn.Module) -> nn.Module:
         nn.Module: ``model`` (or the converted conv).
 
     Raises:
-        ValueError: Naming each maskable conv whose ``alpha`` is not 0.
+        AlphaNotZeroError: Naming each maskable conv whose ``alpha`` is
+            not 0.
     """
+    check_alpha_zero(model)
     convs = get_masked_convs(model)
-    bad = [(name or '<model>', float(m.alpha)) for name, m in convs
-           if float(m.alpha) != 0.0]
-    if bad:
-        listed = ', '.join(f'{n} (alpha={a:g})' for n, a in bad[:8])
-        more = f' and {len(bad) - 8} more' if len(bad) > 8 else ''
-        raise ValueError(
-            f'convert_to_grouped: {len(bad)} of {len(convs)} maskable convs '
-            f'have alpha != 0, so they are not grouped convs yet: {listed}'
-            f'{more}. Finish the gradual-grouping schedule (alpha=0) first.')
     root = _unwrap(model)
     if isinstance(root, MaskedGroupConv2d):
         return root.to_grouped()
