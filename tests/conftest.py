@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
+REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))  # the repository root
 TINY_CFG = osp.join(REPO, 'tests', 'data', 'configs', 'tiny_erfnet.py')
 
 if REPO not in sys.path:

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
+from conftest import REPO
 
 import mmseg_efficient  # noqa: F401
 from mmseg_efficient import compat
@@ -176,7 +177,7 @@ def test_unweighted_ce_keeps_mmseg_semantics():
 def test_mmseg_package_base_paths_resolve():
     from mmseg_efficient.utils import load_config
     cfg = load_config(
-        osp.join(osp.dirname(__file__), '..', 'configs', 'demo',
+        osp.join(REPO, 'configs', 'demo',
                  'erfnet_fcn_1xb4-600i_streetscenes-128x256.py'))
     assert cfg.model.backbone.type == 'ERFNet'  # from mmseg::_base_
     direct = load_config(

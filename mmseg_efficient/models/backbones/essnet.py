@@ -14,27 +14,7 @@ from mmseg.models.backbones.erfnet import DownsamplerBlock
 from mmseg.registry import MODELS
 
 from ..layers.essnet_blocks import ESSNetBlock, NonBottleneck1dK, parse_variant
-
-
-def per_stage(value, num_stages: int, name: str) -> tuple:
-    """Broadcast a scalar to ``num_stages`` entries or check a sequence's
-    length."""
-    if isinstance(value, (list, tuple)):
-        if len(value) != num_stages:
-            raise ValueError(f'{name} needs one entry per stage '
-                             f'({num_stages}), got {value!r}')
-        return tuple(value)
-    return (value, ) * num_stages
-
-
-def check_out_indices(out_indices: Sequence[int], num_outs: int) -> tuple:
-    """Check backbone output indices (negative ones count from the end)."""
-    out_indices = tuple(out_indices)
-    for index in out_indices:
-        if not -num_outs <= index < num_outs:
-            raise ValueError(f'out_indices {out_indices!r} out of range for '
-                             f'{num_outs} stage outputs')
-    return tuple(i % num_outs for i in out_indices)
+from ..utils import check_out_indices, per_stage
 
 
 @MODELS.register_module()

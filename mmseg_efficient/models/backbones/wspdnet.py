@@ -10,7 +10,7 @@ from mmseg.models.backbones.erfnet import DownsamplerBlock
 from mmseg.registry import MODELS
 
 from ..layers.essnet_blocks import DWSDilBlock, NonBottleneck1dK
-from .essnet import per_stage, check_out_indices
+from ..utils import check_out_indices, per_stage
 
 
 @MODELS.register_module()

@@ -18,10 +18,10 @@ from mmseg.models.decode_heads.decode_head import BaseDecodeHead
 from mmseg.models.utils import resize
 from mmseg.registry import MODELS
 
-from ..backbones.essnet import per_stage
+from ..utils import build_deconv, per_stage
 from ..layers.essnet_blocks import (DeconvUpsampler, ESSNetBlock,
                                     NonBottleneck1dK, Upsample1x1Block,
-                                    build_deconv, parse_variant)
+                                    parse_variant)
 
 
 @MODELS.register_module()

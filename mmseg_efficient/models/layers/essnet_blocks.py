@@ -32,13 +32,14 @@ import torch
 import torch.nn as nn
 from mmcv.cnn import build_activation_layer, build_conv_layer, build_norm_layer
 from mmengine.model import BaseModule
-from mmpretrain.models.utils import channel_shuffle
 from mmseg.models.backbones.erfnet import NonBottleneck1d, UpsamplerBlock
 from mmseg.models.utils import resize
 
+from ..utils import ChannelShuffle, build_deconv
+
 __all__ = [
-    'PW_CONV_NAMES', 'parse_variant', 'check_groups', 'deconv_padding',
-    'build_deconv', 'ChannelShuffle', 'ESSNetBlock', 'NonBottleneck1dK',
+    'PW_CONV_NAMES', 'parse_variant', 'check_groups', 'ESSNetBlock',
+    'NonBottleneck1dK',
     'DWSDilBlock', 'Upsample1x1Block', 'DeconvUpsampler'
 ]
 
@@ -105,79 +106,6 @@ def check_groups(channels: int, groups: int) -> None:
     if channels % groups != 0:
         raise ValueError(f'groups={groups} does not divide the {channels} '
                          'channels of the layer')
-
-
-def deconv_padding(scale_factor: int, kernel_size: int) -> Tuple[int, int]:
-    """``(padding, output_padding)`` of a transposed conv whose output is
-    exactly ``scale_factor`` times its input.
-
-    A kernel equal to the stride tiles the output (ERFNet's 2x2 output
-    layer); other kernels are centred (ERFNet's 3x3 upsampler: padding 1,
-    output padding 1).
-
-    Raises:
-        ValueError: No valid output padding exists for the pair.
-    """
-    if scale_factor < 1 or kernel_size < 1:
-        raise ValueError(f'scale_factor and kernel_size must be >= 1, got '
-                         f'{scale_factor} and {kernel_size}')
-    if kernel_size == scale_factor:
-        return 0, 0
-    padding = (kernel_size - 1) // 2
-    output_padding = scale_factor - kernel_size + 2 * padding
-    if not 0 <= output_padding < scale_factor:
-        raise ValueError(f'A {kernel_size}x{kernel_size} transposed conv '
-                         f'cannot upsample exactly x{scale_factor}')
-    return padding, output_padding
-
-
-def build_deconv(in_channels: int,
-                 out_channels: int,
-                 scale_factor: int = 2,
-                 kernel_size: Optional[int] = None,
-                 bias: bool = True) -> nn.ConvTranspose2d:
-    """A transposed conv that upsamples exactly ``scale_factor`` times.
-
-    Args:
-        in_channels (int): Input channels.
-        out_channels (int): Output channels.
-        scale_factor (int): Upsampling factor (the stride). Default: 2.
-        kernel_size (int, optional): Kernel size; None means
-            ``scale_factor``. Default: None.
-        bias (bool): Whether the conv has a bias. Default: True.
-    """
-    kernel_size = scale_factor if kernel_size is None else kernel_size
-    padding, output_padding = deconv_padding(scale_factor, kernel_size)
-    return nn.ConvTranspose2d(
-        in_channels,
-        out_channels,
-        kernel_size,
-        stride=scale_factor,
-        padding=padding,
-        output_padding=output_padding,
-        bias=bias)
-
-
-class ChannelShuffle(nn.Module):
-    """Channel shuffle of ShuffleNet as a module (mmpretrain's function).
-
-    The channels, seen as ``groups`` rows of ``C / groups``, are transposed:
-    output channel ``j * groups + i`` is input channel
-    ``i * (C / groups) + j``.
-
-    Args:
-        groups (int): Number of groups.
-    """
-
-    def __init__(self, groups: int):
-        super().__init__()
-        self.groups = groups
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return channel_shuffle(x, self.groups)
-
-    def extra_repr(self) -> str:
-        return f'groups={self.groups}'
 
 
 class ESSNetBlock(BaseModule):

@@ -18,7 +18,7 @@ import mmseg_efficient  # noqa: F401  (registers the plugin)
 from mmseg.registry import MODELS, TRANSFORMS
 from mmseg.structures import SegDataSample
 
-REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
+from conftest import REPO  # noqa: E402
 CONFIG_DIR = osp.join(REPO, 'configs', 'essnet')
 CONFIGS = sorted(
     osp.basename(p) for p in glob.glob(osp.join(CONFIG_DIR, '*.py')))

@@ -35,7 +35,7 @@ from mmseg_efficient.models.layers import (MaskedGroupConv2d,
                                            deploy_conv_cfgs, get_masked_convs,
                                            set_alpha)
 
-REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
+from conftest import REPO  # noqa: E402
 DEMO_CFG = osp.join(REPO, 'configs', 'essnet', 'gradual_grouping',
                     'mobilenet-v2-d8-gg2_fcn_1xb4-1k_streetscenes-256x512.py')
 

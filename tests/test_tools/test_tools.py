@@ -13,6 +13,8 @@ import time
 import pytest
 from conftest import REPO, TINY_CFG, data_root_opts, run_tool
 
+pytestmark = pytest.mark.slow  # every test here runs a tool in a subprocess
+
 ERFNET_MMSEG = 'mmseg::erfnet/erfnet_fcn_4xb4-160k_cityscapes-512x1024.py'
 
 

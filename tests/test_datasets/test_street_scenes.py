@@ -15,7 +15,7 @@ import pytest
 
 from mmseg_efficient.datasets import street_scenes as ss
 
-REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+from conftest import REPO as REPO_ROOT  # noqa: E402
 CLI = osp.join(REPO_ROOT, 'tools', 'misc', 'generate_street_data.py')
 
 # The official Cityscapes mapping (cityscapesscripts/helpers/labels.py),
