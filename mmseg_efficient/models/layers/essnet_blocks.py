@@ -388,15 +388,31 @@ class Upsample1x1Block(BaseModule):
             conv_cfg, in_channels, out_channels, 1, bias=True)
         self.bn = build_norm_layer(norm_cfg, out_channels)[1]
         self.act = build_activation_layer(act_cfg)
+        self.conv_first = False
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
+    def switch_to_deploy(self) -> None:
+        """Run the 1x1 conv and the norm before the upsampling.
+
+        Bilinear interpolation mixes pixels with weights summing to 1, the
+        1x1 conv and an eval-mode norm mix channels affinely, so they commute
+        (exactly, up to float rounding): the conv then costs 1 /
+        ``scale_factor**2`` of its MACs and the interpolation runs on
+        ``out_channels`` instead of ``in_channels``. Only for inference.
+        """
+        self.conv_first = True
+
+    def _upsample(self, x: torch.Tensor) -> torch.Tensor:
         h, w = x.shape[2:]
-        x = resize(
+        return resize(
             x,
             size=(h * self.scale_factor, w * self.scale_factor),
             mode='bilinear',
             align_corners=self.align_corners)
-        return self.act(self.bn(self.conv(x)))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if self.conv_first:
+            return self.act(self._upsample(self.bn(self.conv(x))))
+        return self.act(self.bn(self.conv(self._upsample(x))))
 
 
 class DeconvUpsampler(UpsamplerBlock):

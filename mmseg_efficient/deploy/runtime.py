@@ -1,0 +1,224 @@
+# Copyright (c) mmseg_efficient contributors. All rights reserved.
+"""ONNX export of a segmentor's tensor-mode forward, onnxruntime sessions
+and the equivalence check between two sets of logits.
+
+``onnx`` and ``onnxruntime`` are optional (``pip install -e .[deploy]``);
+:func:`require` raises an ImportError saying so when they are missing.
+"""
+import importlib
+import os
+import os.path as osp
+import warnings
+from typing import Dict, List, Optional, Sequence
+
+import numpy as np
+import torch
+import torch.nn as nn
+
+__all__ = [
+    'require', 'TensorForward', 'export_onnx', 'ort_session', 'run_session',
+    'torch_outputs', 'check_equivalence', 'EquivalenceError',
+    'replace_atomically',
+    'ORT_OPT_LEVELS'
+]
+
+INSTALL_HINT = ('install the deploy extra: pip install -e ".[deploy]" '
+                '(or: pip install -r requirements/deploy.txt)')
+
+#: ``--ort-opt`` names and onnxruntime's GraphOptimizationLevel members.
+ORT_OPT_LEVELS = dict(
+    disable='ORT_DISABLE_ALL',
+    basic='ORT_ENABLE_BASIC',
+    extended='ORT_ENABLE_EXTENDED',
+    layout='ORT_ENABLE_LAYOUT',
+    all='ORT_ENABLE_ALL')
+
+
+def require(name: str):
+    """Import ``name`` (``'onnx'`` or ``'onnxruntime'``) or raise an
+    ImportError that says how to install it."""
+    try:
+        return importlib.import_module(name)
+    except ImportError as e:
+        raise ImportError(f'{name} is not installed: {INSTALL_HINT}') from e
+
+
+class TensorForward(nn.Module):
+    """A segmentor whose ``forward(x)`` is its tensor-mode forward (the raw
+    network: no data preprocessor, no resizing of the logits)."""
+
+    def __init__(self, segmentor: nn.Module):
+        super().__init__()
+        self.segmentor = segmentor
+
+    def forward(self, x):
+        return self.segmentor(x, mode='tensor')
+
+
+def _as_list(out) -> List[torch.Tensor]:
+    if isinstance(out, torch.Tensor):
+        return [out]
+    if isinstance(out, (list, tuple)):
+        return [t for o in out for t in _as_list(o)]
+    if isinstance(out, dict):
+        return [t for o in out.values() for t in _as_list(o)]
+    raise TypeError(f'Cannot export an output of type {type(out)}')
+
+
+def torch_outputs(model: nn.Module, x: torch.Tensor) -> List[np.ndarray]:
+    """The tensor-mode outputs of a segmentor as numpy arrays."""
+    with torch.no_grad():
+        return [t.cpu().numpy() for t in _as_list(model(x, mode='tensor'))]
+
+
+def export_onnx(model: nn.Module,
+                path: str,
+                shape: Sequence[int] = (512, 1024),
+                dynamic: bool = False,
+                opset: int = 17) -> List[str]:
+    """Export the tensor-mode forward of a segmentor to ONNX.
+
+    Uses the TorchScript-based exporter (``dynamo=False``: it needs no
+    ``onnxscript`` and handles mmseg's shape arithmetic), with input
+    ``input`` (1, 3, H, W) and outputs ``logits`` (``logits_1``, ... when the
+    model returns several tensors).
+
+    Args:
+        model (nn.Module): The segmentor, in eval mode.
+        path (str): Where to write the ``.onnx`` file.
+        shape (Sequence[int]): (H, W) of the example input.
+        dynamic (bool): Declare H and W of the input (and of the outputs)
+            dynamic. Default: False.
+        opset (int): ONNX opset, at least 17. Default: 17.
+
+    Returns:
+        list[str]: The output names.
+    """
+    require('onnx')
+    if opset < 17:
+        raise ValueError(f'opset must be >= 17, got {opset}')
+    wrapped = TensorForward(model).eval()
+    device = next(model.parameters()).device
+    x = torch.rand(1, 3, *shape, device=device)
+    with torch.no_grad():
+        num_out = len(_as_list(wrapped(x)))
+    names = ['logits'] + [f'logits_{i}' for i in range(1, num_out)]
+    dynamic_axes = None
+    if dynamic:
+        dynamic_axes = {'input': {2: 'height', 3: 'width'}}
+        dynamic_axes.update({n: {2: f'{n}_h', 3: f'{n}_w'} for n in names})
+    with warnings.catch_warnings(), torch.no_grad():
+        warnings.simplefilter('ignore')
+        torch.onnx.export(
+            wrapped, (x, ),
+            path,
+            input_names=['input'],
+            output_names=names,
+            opset_version=opset,
+            dynamic_axes=dynamic_axes,
+            do_constant_folding=True,
+            dynamo=False)
+    return names
+
+
+def ort_session(path: str,
+                threads: Optional[int] = None,
+                opt_level: str = 'all',
+                profile_prefix: Optional[str] = None):
+    """An onnxruntime CPU inference session.
+
+    Args:
+        path (str): The ``.onnx`` file.
+        threads (int, optional): Intra-op threads (inter-op is 1).
+        opt_level (str): One of :data:`ORT_OPT_LEVELS`. Default: 'all'
+            (includes the NCHWc layout transformation and conv+activation
+            fusion).
+        profile_prefix (str, optional): Turn onnxruntime's profiler on,
+            writing ``<prefix>_<date>.json`` (``session.end_profiling()``
+            returns its path).
+    """
+    ort = require('onnxruntime')
+    if opt_level not in ORT_OPT_LEVELS:
+        raise ValueError(f'opt_level must be one of {list(ORT_OPT_LEVELS)}, '
+                         f'got {opt_level!r}')
+    options = ort.SessionOptions()
+    level = getattr(ort.GraphOptimizationLevel, ORT_OPT_LEVELS[opt_level],
+                    ort.GraphOptimizationLevel.ORT_ENABLE_ALL)
+    options.graph_optimization_level = level
+    options.inter_op_num_threads = 1
+    if threads:
+        options.intra_op_num_threads = threads
+    if profile_prefix:
+        options.enable_profiling = True
+        options.profile_file_prefix = profile_prefix
+    options.log_severity_level = 3
+    return ort.InferenceSession(
+        path, options, providers=['CPUExecutionProvider'])
+
+
+def run_session(session, x) -> List[np.ndarray]:
+    """Run an onnxruntime session on one input (tensor or array)."""
+    if isinstance(x, torch.Tensor):
+        x = x.detach().cpu().numpy()
+    return session.run(None, {session.get_inputs()[0].name: x})
+
+
+class EquivalenceError(RuntimeError):
+    """Two implementations of a model disagree beyond the tolerance."""
+
+
+def check_equivalence(ref: Sequence[np.ndarray],
+                      got: Sequence[np.ndarray],
+                      names: Optional[Sequence[str]] = None,
+                      atol: float = 1e-4,
+                      what: str = 'onnxruntime') -> Dict[str, dict]:
+    """Compare outputs: max abs difference <= ``atol`` and identical argmax
+    over the channels (dim 1) for each output.
+
+    Returns:
+        dict: Per output name, ``max_abs_diff`` and ``same_argmax``.
+
+    Raises:
+        EquivalenceError: Naming the worst output, its difference and the
+            number of pixels whose argmax differs.
+    """
+    names = list(names or [f'output{i}' for i in range(len(ref))])
+    if len(ref) != len(got):
+        raise EquivalenceError(f'{what}: {len(got)} outputs, expected '
+                               f'{len(ref)} ({names})')
+    stats = {}
+    for name, a, b in zip(names, ref, got):
+        a, b = np.asarray(a), np.asarray(b)
+        if a.shape != b.shape:
+            raise EquivalenceError(f'{what}: output {name!r} has shape '
+                                   f'{b.shape}, expected {a.shape}')
+        diff = float(np.abs(a.astype(np.float64) - b).max()) if a.size else 0.
+        mism = int((a.argmax(1) != b.argmax(1)).sum()) if a.ndim > 1 else 0
+        stats[name] = dict(max_abs_diff=diff, argmax_mismatches=mism,
+                           same_argmax=mism == 0)
+    bad = {n: s for n, s in stats.items()
+           if s['max_abs_diff'] > atol or not s['same_argmax']}
+    if bad:
+        worst = max(bad, key=lambda n: (bad[n]['max_abs_diff'],
+                                        bad[n]['argmax_mismatches']))
+        s = bad[worst]
+        raise EquivalenceError(
+            f'{what} differs from PyTorch: worst output {worst!r} has max '
+            f'|diff| {s["max_abs_diff"]:.3g} (allowed {atol:g}) and '
+            f'{s["argmax_mismatches"]} pixels with a different argmax'
+            + (f'; {len(bad)} of {len(stats)} outputs fail'
+               if len(bad) > 1 else ''))
+    return stats
+
+
+def replace_atomically(tmp_dir: str, out_dir: str) -> List[str]:
+    """Move every file of ``tmp_dir`` into ``out_dir`` (created if needed)
+    with ``os.replace`` and remove ``tmp_dir``; return the new paths."""
+    os.makedirs(out_dir, exist_ok=True)
+    moved = []
+    for name in sorted(os.listdir(tmp_dir)):
+        dst = osp.join(out_dir, name)
+        os.replace(osp.join(tmp_dir, name), dst)
+        moved.append(dst)
+    os.rmdir(tmp_dir)
+    return moved
