@@ -5,6 +5,7 @@ and the equivalence check between two sets of logits.
 ``onnx`` and ``onnxruntime`` are optional (``pip install -e .[deploy]``);
 :func:`require` raises an ImportError saying so when they are missing.
 """
+import contextlib
 import importlib
 import os
 import os.path as osp
@@ -14,6 +15,8 @@ from typing import Dict, List, Optional, Sequence
 import numpy as np
 import torch
 import torch.nn as nn
+
+from ..utils.analysis import TensorForward
 
 __all__ = [
     'require', 'TensorForward', 'export_onnx', 'ort_session', 'run_session',
@@ -41,18 +44,6 @@ def require(name: str):
         return importlib.import_module(name)
     except ImportError as e:
         raise ImportError(f'{name} is not installed: {INSTALL_HINT}') from e
-
-
-class TensorForward(nn.Module):
-    """A segmentor whose ``forward(x)`` is its tensor-mode forward (the raw
-    network: no data preprocessor, no resizing of the logits)."""
-
-    def __init__(self, segmentor: nn.Module):
-        super().__init__()
-        self.segmentor = segmentor
-
-    def forward(self, x):
-        return self.segmentor(x, mode='tensor')
 
 
 def _as_list(out) -> List[torch.Tensor]:
@@ -107,7 +98,9 @@ def export_onnx(model: nn.Module,
     if dynamic:
         dynamic_axes = {'input': {2: 'height', 3: 'width'}}
         dynamic_axes.update({n: {2: f'{n}_h', 3: f'{n}_w'} for n in names})
-    with warnings.catch_warnings(), torch.no_grad():
+    # the exporter prints the whole graph (from C++) when it fails: silence
+    # stdout/stderr at the file-descriptor level, the exception says why
+    with warnings.catch_warnings(), torch.no_grad(), _quiet_fds():
         warnings.simplefilter('ignore')
         torch.onnx.export(
             wrapped, (x, ),
@@ -119,6 +112,27 @@ def export_onnx(model: nn.Module,
             do_constant_folding=True,
             dynamo=False)
     return names
+
+
+@contextlib.contextmanager
+def _quiet_fds():
+    """Send file descriptors 1 and 2 to /dev/null (C++ prints too)."""
+    import sys
+    sys.stdout.flush()
+    sys.stderr.flush()
+    saved = [os.dup(1), os.dup(2)]
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 1)
+        os.dup2(devnull, 2)
+        yield
+    finally:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os.dup2(saved[0], 1)
+        os.dup2(saved[1], 2)
+        for fd in saved + [devnull]:
+            os.close(fd)
 
 
 def ort_session(path: str,

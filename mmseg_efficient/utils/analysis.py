@@ -39,13 +39,27 @@ def build_segmentor(cfg: Config, checkpoint: Optional[str] = None,
     from mmseg.registry import MODELS
     init_default_scope(cfg.get('default_scope', 'mmseg'))
     model = MODELS.build(cfg.model)
-    if drop_auxiliary and getattr(model, 'auxiliary_head', None) is not None:
-        model.auxiliary_head = None
     model = revert_sync_batchnorm(model)
     if checkpoint:
-        from mmengine.runner import load_checkpoint
-        load_checkpoint(model, checkpoint, map_location='cpu')
+        load_weights(model, checkpoint)
+    if drop_auxiliary and getattr(model, 'auxiliary_head', None) is not None:
+        model.auxiliary_head = None
     return model.to(device).eval()
+
+
+def load_weights(model: torch.nn.Module, checkpoint: str) -> dict:
+    """Load ``checkpoint`` into ``model`` strictly (every key must match:
+    a partial load would measure or export a half-random model).
+
+    The one place the analysis and deploy tools load weights.
+    TODO(reliability): point this at the shared strict loader
+    (``mmseg_efficient.utils.load_checkpoint_strict``) once it lands.
+
+    Returns:
+        dict: The loaded checkpoint (``meta`` etc.).
+    """
+    from mmengine.runner import load_checkpoint
+    return load_checkpoint(model, checkpoint, map_location='cpu', strict=True)
 
 
 def count_params(model: torch.nn.Module) -> int:
@@ -59,7 +73,7 @@ def _dummy_input(model: torch.nn.Module, shape: Sequence[int]):
     return torch.rand(1, 3, *shape, device=device)
 
 
-class _TensorForward(torch.nn.Module):
+class TensorForward(torch.nn.Module):
     """Wraps a segmentor so that ``forward(x)`` is its tensor-mode forward
     (the raw network, no pre/post-processing)."""
 
@@ -82,7 +96,7 @@ def model_complexity(model: torch.nn.Module,
         tensor-mode logits.
     """
     from mmengine.analysis import FlopAnalyzer
-    wrapped = _TensorForward(model).eval()
+    wrapped = TensorForward(model).eval()
     x = _dummy_input(model, shape)
     with torch.no_grad():
         out = wrapped(x)

@@ -1,0 +1,205 @@
+# Copyright (c) mmseg_efficient contributors. All rights reserved.
+"""Latency of segmentors on several backends, measured interleaved, and
+their peak activation memory; shared by ``benchmark.py`` and
+``efficiency_report.py``.
+
+A *runner* is a callable that runs one batch-1 inference of one model on one
+backend (``pytorch``: the eager tensor-mode forward, optionally
+channels-last or ``torch.compile``-d; ``onnxruntime``: the exported ONNX
+model). :func:`time_interleaved` times all runners in turns (runner 1, 2,
+..., then 1, 2, ... again), so that load changes of a shared machine hit
+every model and backend alike and their *ratios* stay meaningful.
+"""
+import copy
+import os.path as osp
+import statistics
+import time
+import weakref
+from typing import Callable, Dict, List, Optional, Sequence
+
+import torch
+import torch.nn as nn
+from torch.utils._python_dispatch import TorchDispatchMode
+
+from .fuse import prepare_for_deploy
+from .runtime import export_onnx, ort_session, run_session
+
+__all__ = [
+    'BACKENDS', 'make_runner', 'time_interleaved', 'latency_stats',
+    'peak_activation_bytes'
+]
+
+BACKENDS = ('pytorch', 'onnxruntime')
+
+
+def make_runner(model: nn.Module,
+                backend: str,
+                shape: Sequence[int],
+                deploy: bool = False,
+                channels_last: bool = False,
+                compile: bool = False,
+                threads: Optional[int] = None,
+                ort_opt: str = 'all',
+                work_dir: Optional[str] = None,
+                name: str = 'model') -> Callable[[], None]:
+    """A callable that runs one inference of ``model`` on ``backend``.
+
+    Args:
+        model (nn.Module): An eval-mode segmentor (it is copied when
+            ``deploy`` is set, never changed).
+        backend (str): 'pytorch' or 'onnxruntime'.
+        shape (Sequence[int]): (H, W) of the batch-1 random input.
+        deploy (bool): Measure the deploy form (:func:`prepare_for_deploy`:
+            BN folded, grouped convs, dropout removed, deploy switches).
+        channels_last (bool): PyTorch: NHWC memory format for the weights
+            and the input.
+        compile (bool): PyTorch: ``torch.compile`` the tensor forward (it is
+            compiled here, by one warm-up call).
+        threads (int, optional): onnxruntime intra-op threads (PyTorch uses
+            ``torch.set_num_threads``, set by the caller).
+        ort_opt (str): onnxruntime graph optimisation level.
+        work_dir (str, optional): Folder for the ONNX file (required for
+            onnxruntime).
+        name (str): File stem of the ONNX file.
+    """
+    if backend not in BACKENDS:
+        raise ValueError(f'backend must be one of {BACKENDS}, got '
+                         f'{backend!r}')
+    if deploy:
+        model = copy.deepcopy(model)
+        prepare_for_deploy(model, allow_alpha=True)
+    device = next(model.parameters()).device
+    x = torch.rand(1, 3, *shape, device=device)
+    if backend == 'onnxruntime':
+        if work_dir is None:
+            raise ValueError('onnxruntime needs a work_dir for the ONNX file')
+        if device.type != 'cpu':
+            model = copy.deepcopy(model).cpu()
+            x = x.cpu()
+        path = osp.join(work_dir, f'{name}.onnx')
+        export_onnx(model, path, shape)
+        session = ort_session(path, threads=threads, opt_level=ort_opt)
+        x_np = x.numpy()
+        return lambda: run_session(session, x_np)
+    if channels_last:
+        model = model.to(memory_format=torch.channels_last)
+        x = x.contiguous(memory_format=torch.channels_last)
+    forward = model.forward
+
+    def run_eager():
+        return forward(x, mode='tensor')
+
+    fn = run_eager
+    if compile:
+        from ..utils.analysis import TensorForward
+        compiled = torch.compile(TensorForward(model))
+
+        def fn():
+            return compiled(x)
+
+    cuda = device.type == 'cuda'
+
+    def run():
+        with torch.no_grad():
+            fn()
+        if cuda:
+            torch.cuda.synchronize()
+
+    return run
+
+
+def time_interleaved(runners: Dict[str, Callable[[], None]],
+                     warmup: int = 3,
+                     iters: int = 10,
+                     on_round: Optional[Callable[[Dict[str, List[float]]],
+                                                 None]] = None
+                     ) -> Dict[str, List[float]]:
+    """Time every runner ``warmup + iters`` times in turns.
+
+    Args:
+        runners (dict): name -> runner.
+        warmup (int): Untimed rounds first.
+        iters (int): Timed rounds.
+        on_round (callable, optional): Called with the times so far after
+            each timed round (e.g. to write partial results).
+
+    Returns:
+        dict: name -> list of ``iters`` latencies in ms.
+    """
+    if warmup < 0 or iters < 1:
+        raise ValueError(f'warmup must be >= 0 and iters >= 1, got '
+                         f'warmup={warmup}, iters={iters}')
+    times = {name: [] for name in runners}
+    for i in range(warmup + iters):
+        for name, run in runners.items():
+            start = time.perf_counter()
+            run()
+            if i >= warmup:
+                times[name].append((time.perf_counter() - start) * 1e3)
+        if i >= warmup and on_round is not None:
+            on_round(times)
+    return times
+
+
+def latency_stats(times: Sequence[float]) -> Dict[str, float]:
+    """``median_ms``, ``mean_ms``, ``stdev_ms``, ``min_ms``, ``max_ms``,
+    ``fps`` and ``iters`` of a list of latencies (ms)."""
+    median = statistics.median(times)
+    return dict(
+        median_ms=median,
+        mean_ms=statistics.fmean(times),
+        stdev_ms=statistics.stdev(times) if len(times) > 1 else 0.0,
+        min_ms=min(times),
+        max_ms=max(times),
+        fps=1000.0 / median,
+        iters=len(times))
+
+
+class _LiveBytes(TorchDispatchMode):
+    """Tracks the bytes of tensor storages created by the dispatched ops
+    and alive, and their peak (storages shared by views count once)."""
+
+    def __init__(self):
+        super().__init__()
+        self.refs = {}  # storage ptr -> [python tensors alive, nbytes]
+        self.current = 0
+        self.peak = 0
+
+    def _release(self, ptr):
+        entry = self.refs.get(ptr)
+        if entry is None:
+            return
+        entry[0] -= 1
+        if entry[0] == 0:
+            self.current -= entry[1]
+            del self.refs[ptr]
+
+    def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+        out = func(*args, **(kwargs or {}))
+        outs = out if isinstance(out, (list, tuple)) else [out]
+        for t in outs:
+            if not isinstance(t, torch.Tensor):
+                continue
+            storage = t.untyped_storage()
+            ptr = storage.data_ptr()
+            if ptr == 0:
+                continue
+            if ptr not in self.refs:
+                self.refs[ptr] = [0, storage.nbytes()]
+                self.current += storage.nbytes()
+                self.peak = max(self.peak, self.current)
+            self.refs[ptr][0] += 1
+            weakref.finalize(t, self._release, ptr)
+        return out
+
+
+def peak_activation_bytes(model: nn.Module, shape: Sequence[int]) -> int:
+    """Peak bytes of the tensors a batch-1 eager tensor-mode forward
+    allocates (activations and workspaces that reach Python; the weights
+    and the input are not counted)."""
+    x = torch.rand(1, 3, *shape, device=next(model.parameters()).device)
+    tracker = _LiveBytes()
+    with torch.no_grad(), tracker:
+        out = model(x, mode='tensor')
+    del out
+    return tracker.peak
