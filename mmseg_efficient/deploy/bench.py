@@ -26,7 +26,7 @@ from .runtime import export_onnx, ort_session, run_session
 
 __all__ = [
     'BACKENDS', 'make_runner', 'time_interleaved', 'latency_stats',
-    'peak_activation_bytes'
+    'peak_activation_bytes', 'parse_backend', 'run_benchmark'
 ]
 
 BACKENDS = ('pytorch', 'onnxruntime')
@@ -121,7 +121,8 @@ def time_interleaved(runners: Dict[str, Callable[[], None]],
         warmup (int): Untimed rounds first.
         iters (int): Timed rounds.
         on_round (callable, optional): Called with the times so far after
-            each timed round (e.g. to write partial results).
+            each round, warm-up ones included (whose lists are empty), e.g.
+            to write partial results.
 
     Returns:
         dict: name -> list of ``iters`` latencies in ms.
@@ -136,7 +137,7 @@ def time_interleaved(runners: Dict[str, Callable[[], None]],
             run()
             if i >= warmup:
                 times[name].append((time.perf_counter() - start) * 1e3)
-        if i >= warmup and on_round is not None:
+        if on_round is not None:
             on_round(times)
     return times
 
@@ -203,3 +204,119 @@ def peak_activation_bytes(model: nn.Module, shape: Sequence[int]) -> int:
         out = model(x, mode='tensor')
     del out
     return tracker.peak
+
+
+def parse_backend(spec: str):
+    """``'pytorch'``, ``'onnxruntime'``, or either with ``':deploy'``
+    (measure the deploy form) -> ``(backend, deploy)``."""
+    name, _, flag = spec.partition(':')
+    if name not in BACKENDS or flag not in ('', 'deploy'):
+        raise ValueError(f'Unknown backend {spec!r}: expected one of '
+                         f'{list(BACKENDS)}, optionally with ":deploy"')
+    return name, flag == 'deploy'
+
+
+def _short(exc: BaseException) -> str:
+    msg = str(exc).strip().splitlines()
+    return f'{type(exc).__name__}: {msg[0] if msg else ""}'[:300]
+
+
+def run_benchmark(configs: Sequence[str],
+                  backends: Sequence[str] = ('pytorch', ),
+                  shape: Sequence[int] = (512, 1024),
+                  deploy: bool = False,
+                  channels_last: bool = False,
+                  compile: bool = False,
+                  ort_opt: str = 'all',
+                  warmup: int = 3,
+                  iters: int = 10,
+                  checkpoint: Optional[str] = None,
+                  cfg_options: Optional[dict] = None,
+                  device: str = 'cpu',
+                  flops: bool = True,
+                  peak_memory: bool = False,
+                  on_update: Optional[Callable[[List[dict]], None]] = None,
+                  progress: Optional[Callable[[], None]] = None
+                  ) -> List[dict]:
+    """Build every config, make a runner per backend, time all runners
+    interleaved; one row (dict) per config and backend.
+
+    A config that fails to build, or a backend that fails to set up (e.g.
+    an ONNX export error), gives rows with ``status='failed'`` and
+    ``error``; the others go on. ``on_update(rows)`` is called whenever rows
+    change (after each setup and each timed round), ``progress()`` after
+    each setup step and each round (``len(configs) + warmup + iters``
+    calls).
+
+    Row keys: ``config``, ``backend``, ``deploy``, ``status``, ``params``,
+    ``gmacs`` (all counted operators, ``get_flops.py``'s number),
+    ``conv_gmacs``, ``peak_act_mib`` (with ``peak_memory``), ``shape``,
+    ``threads``, ``device``, ``weights`` and :func:`latency_stats`' keys.
+    """
+    import shutil
+    import tempfile
+
+    from ..utils import build_segmentor, load_config, model_complexity
+    specs = [parse_backend(b) for b in backends]
+    threads = torch.get_num_threads()
+    rows, runners = [], {}
+    update = on_update or (lambda rows: None)
+    tick = progress or (lambda: None)
+    work_dir = tempfile.mkdtemp(prefix='benchmark-')
+    common = dict(shape=list(shape), threads=threads,
+                  weights=checkpoint or 'random')
+    try:
+        for ci, config in enumerate(configs):
+            base = dict(config=config, **common)
+            try:
+                cfg = load_config(config, cfg_options)
+                model = build_segmentor(cfg, checkpoint, device=device)
+                base['params'] = sum(p.numel() for p in model.parameters())
+                if flops:
+                    cx = model_complexity(model, shape)
+                    base.update(gmacs=cx['gmacs'],
+                                conv_gmacs=cx['conv_gmacs'])
+                if peak_memory:
+                    base['peak_act_mib'] = peak_activation_bytes(
+                        model, shape) / 2**20
+            except Exception as e:  # a failing config is a row
+                for backend, dep in specs:
+                    rows.append(dict(base, backend=backend,
+                                     deploy=dep or deploy, status='failed',
+                                     error=f'build: {_short(e)}'))
+                update(rows)
+                tick()
+                continue
+            for si, (backend, dep) in enumerate(specs):
+                dep = dep or deploy
+                row = dict(base, backend=backend, deploy=dep,
+                           device='cpu' if backend == 'onnxruntime'
+                           else device,
+                           channels_last=channels_last
+                           and backend == 'pytorch',
+                           compile=compile and backend == 'pytorch')
+                try:
+                    runners[len(rows)] = make_runner(
+                        model, backend, shape, deploy=dep,
+                        channels_last=channels_last, compile=compile,
+                        threads=threads, ort_opt=ort_opt,
+                        work_dir=work_dir, name=f'model{ci}_{si}')
+                    row['status'] = 'ok'
+                except Exception as e:
+                    row.update(status='failed',
+                               error=f'{backend}: {_short(e)}')
+                rows.append(row)
+                update(rows)
+            tick()
+
+        def on_round(times):
+            tick()
+            if any(times.values()):
+                for idx, t in times.items():
+                    rows[idx].update(latency_stats(t))
+                update(rows)
+
+        time_interleaved(runners, warmup, iters, on_round)
+    finally:
+        shutil.rmtree(work_dir, ignore_errors=True)
+    return rows

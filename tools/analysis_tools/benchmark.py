@@ -12,7 +12,8 @@ are reported together with params and GMACs (``get_flops.py``'s counter).
 Backends: ``pytorch`` (eager tensor-mode forward; ``--channels-last``,
 ``--compile``) and ``onnxruntime`` (the model exported to ONNX opset 17 and
 run by onnxruntime's CPU provider; ``pip install -e ".[deploy]"``).
-``--deploy`` measures the deploy form (``tools/deploy/export.py``: BN folded,
+``--deploy`` (or ``BACKEND:deploy`` for one backend) measures the deploy
+form (``tools/deploy/export.py``: BN folded,
 true grouped convs, dropout removed, ESSNet's 1x1-upsampling conv before the
 upsampling). A config that fails to build or export is reported as a row
 with the reason and the run goes on. ``--out`` JSON is rewritten as results
@@ -23,7 +24,7 @@ Example (the three ESSNet targets of issue 13, one run):
         mmseg::erfnet/erfnet_fcn_4xb4-160k_cityscapes-512x1024.py \
         configs/essnet/essnet-d_ups_1xb6-75k_cityscapes-512x1024.py \
         configs/essnet/essnet-dg2_ups_1xb6-75k_cityscapes-512x1024.py \
-        --backend pytorch onnxruntime --deploy --threads 2 \
+        --backend pytorch pytorch:deploy onnxruntime:deploy --threads 2 \
         --shape 512 1024 --iters 10 --out bench.json
 """
 import argparse
@@ -31,19 +32,15 @@ import json
 import os
 import os.path as osp
 import sys
-import tempfile
-import traceback
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 import _bootstrap  # noqa: E402,F401
 import torch  # noqa: E402
 from mmengine.config import DictAction  # noqa: E402
 
-from mmseg_efficient.deploy.bench import (BACKENDS, latency_stats,  # noqa
-                                          make_runner, time_interleaved)
+from mmseg_efficient.deploy.bench import (BACKENDS, parse_backend,  # noqa
+                                          run_benchmark)
 from mmseg_efficient.deploy.runtime import ORT_OPT_LEVELS  # noqa: E402
-from mmseg_efficient.utils import (build_segmentor, load_config,  # noqa
-                                   model_complexity)
 
 
 def parse_args(argv=None):
@@ -57,11 +54,13 @@ def parse_args(argv=None):
     parser.add_argument('--shape', type=int, nargs=2, default=[512, 1024],
                         metavar=('H', 'W'), help='input size')
     parser.add_argument('--backend', nargs='+', default=['pytorch'],
-                        choices=BACKENDS,
-                        help='one or several backends (default pytorch)')
+                        metavar='BACKEND',
+                        help='one or several of ' + ', '.join(BACKENDS) +
+                        ', each optionally with ":deploy" (the deploy form '
+                        'on that backend only); default pytorch')
     parser.add_argument('--deploy', action='store_true',
-                        help='measure the deploy form (BN folded, grouped '
-                        'convs, dropout removed)')
+                        help='measure the deploy form on every backend (BN '
+                        'folded, grouped convs, dropout removed)')
     parser.add_argument('--channels-last', action='store_true',
                         help='pytorch backend: channels-last memory format')
     parser.add_argument('--compile', action='store_true',
@@ -93,7 +92,12 @@ def parse_args(argv=None):
         parser.error(f'--device {args.device}: CUDA is not available')
     if args.warmup < 0 or args.iters < 1:
         parser.error('--warmup must be >= 0 and --iters >= 1')
-    if 'onnxruntime' in args.backend:
+    for spec in args.backend:
+        try:
+            parse_backend(spec)
+        except ValueError as e:
+            parser.error(f'--backend: {e}')
+    if any(b.startswith('onnxruntime') for b in args.backend):
         try:
             import onnxruntime  # noqa: F401
         except ImportError:
@@ -102,12 +106,8 @@ def parse_args(argv=None):
     return args
 
 
-def _short(exc: BaseException) -> str:
-    msg = str(exc).strip().splitlines()
-    return f'{type(exc).__name__}: {msg[0] if msg else ""}'[:300]
-
-
 def _write(path, rows):
+    """Rewrite the JSON atomically (a reader never sees half a file)."""
     if not path:
         return
     tmp = f'{path}.tmp'
@@ -121,63 +121,22 @@ def main(argv=None):
     if args.threads:
         torch.set_num_threads(args.threads)
     threads = torch.get_num_threads()
-    rows, runners = [], {}
-    work_dir = tempfile.mkdtemp(prefix='benchmark-')
-    common = dict(shape=list(args.shape), threads=threads,
-                  deploy=args.deploy, weights=args.checkpoint or 'random')
-    for ci, config in enumerate(args.config):
-        base = dict(config=config, **common)
-        try:
-            cfg = load_config(config, args.cfg_options)
-            model = build_segmentor(cfg, args.checkpoint, device=args.device)
-            base['params'] = sum(p.numel() for p in model.parameters())
-            base['gmacs'] = None if args.no_flops else model_complexity(
-                model, args.shape)['gmacs']
-        except Exception as e:  # a failing config is a row, not a crash
-            for backend in args.backend:
-                rows.append(dict(base, backend=backend, status='failed',
-                                 error=f'build: {_short(e)}'))
-            print(f'{config}: FAILED to build: {_short(e)}')
-            _write(args.out, rows)
-            continue
-        for backend in args.backend:
-            row = dict(base, backend=backend,
-                       device='cpu' if backend == 'onnxruntime'
-                       else args.device,
-                       channels_last=args.channels_last
-                       and backend == 'pytorch',
-                       compile=args.compile and backend == 'pytorch')
-            try:
-                runners[len(rows)] = make_runner(
-                    model, backend, args.shape, deploy=args.deploy,
-                    channels_last=args.channels_last, compile=args.compile,
-                    threads=threads, ort_opt=args.ort_opt,
-                    work_dir=work_dir, name=f'model{ci}')
-                row['status'] = 'ok'
-            except Exception as e:
-                row.update(status='failed', error=f'{backend}: {_short(e)}')
-                print(f'{config} [{backend}]: FAILED: {_short(e)}')
-                if os.environ.get('BENCHMARK_TRACEBACK'):
-                    traceback.print_exc()
-            rows.append(row)
-            _write(args.out, rows)
-
-    def on_round(times):
-        for idx, t in times.items():
-            rows[idx].update(latency_stats(t))
-        _write(args.out, rows)
-
-    time_interleaved({i: r for i, r in runners.items()}, args.warmup,
-                     args.iters, on_round)
+    rows = run_benchmark(
+        args.config, args.backend, args.shape, deploy=args.deploy,
+        channels_last=args.channels_last, compile=args.compile,
+        ort_opt=args.ort_opt, warmup=args.warmup, iters=args.iters,
+        checkpoint=args.checkpoint, cfg_options=args.cfg_options,
+        device=args.device, flops=not args.no_flops,
+        on_update=lambda rows: _write(args.out, rows))
     for row in rows:
         name = osp.basename(row['config'])
+        tag = row['backend'] + (', deploy' if row['deploy'] else '')
         if row['status'] != 'ok':
-            print(f'{name} [{row["backend"]}]: FAILED ({row["error"]})')
+            print(f'{name} [{tag}]: FAILED ({row["error"]})')
             continue
-        gmacs = (f', {row["gmacs"]:.3f} GMACs' if row.get('gmacs')
-                 is not None else '')
-        print(f'{name} [{row["backend"]}{", deploy" if args.deploy else ""}'
-              f']: median {row["median_ms"]:.1f} ms (mean '
+        gmacs = (f', {row["gmacs"]:.3f} GMACs'
+                 if row.get('gmacs') is not None else '')
+        print(f'{name} [{tag}]: median {row["median_ms"]:.1f} ms (mean '
               f'{row["mean_ms"]:.1f} ± {row["stdev_ms"]:.1f}, min '
               f'{row["min_ms"]:.1f}, max {row["max_ms"]:.1f}) = '
               f'{row["fps"]:.2f} FPS at batch 1, {args.iters} runs after '
@@ -188,13 +147,15 @@ def main(argv=None):
     if len(ok) > 1:
         base = ok[0]
         for r in ok[1:]:
-            print(f'{osp.basename(r["config"])} [{r["backend"]}] vs '
-                  f'{osp.basename(base["config"])} [{base["backend"]}]: '
+            print(f'{osp.basename(r["config"])} [{_tag(r)}] vs '
+                  f'{osp.basename(base["config"])} [{_tag(base)}]: '
                   f'latency ratio {r["median_ms"] / base["median_ms"]:.3f}')
     _write(args.out, rows)
-    import shutil
-    shutil.rmtree(work_dir, ignore_errors=True)
     return rows
+
+
+def _tag(row):
+    return row['backend'] + (':deploy' if row['deploy'] else '')
 
 
 if __name__ == '__main__':
