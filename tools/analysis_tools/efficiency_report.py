@@ -1,0 +1,388 @@
+# Copyright (c) mmseg_efficient contributors. All rights reserved.
+"""One efficiency table and one Pareto plot for many configs, measured side
+by side in one run.
+
+For each config: params, GMACs (``get_flops.py``'s counter, all counted
+operators), peak activation memory of the eager forward, latency on each
+``--backend`` (all models and backends timed interleaved, see
+``benchmark.py``), and, where the config's ``metafile.yaml`` records them,
+the published Cityscapes mIoU and the paper's params / GFLOPs
+(``Paper Parameters`` / ``Paper FLOPs (G)`` metadata keys) with the relative
+difference of ours, plus the relative difference to the metafile's own
+``Parameters`` / ``FLOPs (G)`` (a stale metafile shows up there).
+``--peers`` adds mmseg's real-time models (ERFNet, Fast-SCNN, BiSeNetV2,
+CGNet, STDC1, PIDNet-S, DDRNet23-slim, SegFormer-B0, MobileNetV3-LRASPP)
+with their published Cityscapes mIoU from mmseg's metafiles. A folder
+given as CONFIG stands for every config under it (``_base_`` excluded).
+
+Outputs in ``--out``: ``efficiency.md`` (Markdown table), ``efficiency.csv``,
+``efficiency.json`` (the raw rows) and ``pareto.png`` (latency on the
+``--plot-backend`` on x, published mIoU on y, ours and peers in two
+colours, the Pareto front drawn). Weights are random: latency and memory do
+not depend on them; mIoU is always the published one.
+
+Example (docs/efficiency.md):
+    python tools/analysis_tools/efficiency_report.py configs --peers \
+        --shape 512 1024 --threads 2 --out docs/efficiency
+"""
+import argparse
+import csv
+import glob
+import json
+import os
+import os.path as osp
+import sys
+import time
+
+sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
+import _bootstrap  # noqa: E402,F401
+import torch  # noqa: E402
+
+from mmseg_efficient.deploy.bench import (BACKENDS, parse_backend,  # noqa
+                                          run_benchmark)
+from mmseg_efficient.utils import resolve_config_path  # noqa: E402
+
+#: mmseg's real-time models: (label, config).
+PEERS = (
+    ('ERFNet', 'mmseg::erfnet/erfnet_fcn_4xb4-160k_cityscapes-512x1024.py'),
+    ('Fast-SCNN',
+     'mmseg::fastscnn/fast_scnn_8xb4-160k_cityscapes-512x1024.py'),
+    ('BiSeNetV2',
+     'mmseg::bisenetv2/bisenetv2_fcn_4xb4-160k_cityscapes-1024x1024.py'),
+    ('CGNet', 'mmseg::cgnet/cgnet_fcn_4xb8-60k_cityscapes-512x1024.py'),
+    ('STDC1', 'mmseg::stdc/stdc1_in1k-pre_4xb12-80k_cityscapes-512x1024.py'),
+    ('PIDNet-S', 'mmseg::pidnet/pidnet-s_2xb6-120k_1024x1024-cityscapes.py'),
+    ('DDRNet23-slim', 'mmseg::ddrnet/'
+     'ddrnet_23-slim_in1k-pre_2xb6-120k_cityscapes-1024x1024.py'),
+    ('SegFormer-B0', 'mmseg::segformer/'
+     'segformer_mit-b0_8xb1-160k_cityscapes-1024x1024.py'),
+    ('MobileNetV3-LRASPP', 'mmseg::mobilenet_v3/'
+     'mobilenet-v3-d8_lraspp_4xb4-320k_cityscapes-512x1024.py'),
+)
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(
+        description='Params, GMACs, peak memory, latency per backend and '
+        'published mIoU of many configs: Markdown, CSV, Pareto plot')
+    parser.add_argument('config', nargs='*',
+                        help='config files or folders (every config under '
+                        'a folder, _base_ excluded)')
+    parser.add_argument('--peers', action='store_true',
+                        help="add mmseg's real-time models")
+    parser.add_argument('--shape', type=int, nargs=2, default=[512, 1024],
+                        metavar=('H', 'W'))
+    parser.add_argument('--backend', nargs='+',
+                        default=['pytorch', 'onnxruntime:deploy'],
+                        metavar='BACKEND',
+                        help='backends as in benchmark.py (' +
+                        ', '.join(BACKENDS) + ', optionally ":deploy"); '
+                        'default: pytorch onnxruntime:deploy')
+    parser.add_argument('--plot-backend',
+                        help='backend on the plot (default: the last one)')
+    parser.add_argument('--threads', type=int, default=None,
+                        help='CPU threads (default: torch default)')
+    parser.add_argument('--warmup', type=int, default=1)
+    parser.add_argument('--iters', type=int, default=5)
+    parser.add_argument('--out', default='work_dirs/efficiency',
+                        help='output folder')
+    args = parser.parse_args(argv)
+    if not args.config and not args.peers:
+        parser.error('give CONFIG(s) and/or --peers')
+    for spec in args.backend:
+        try:
+            parse_backend(spec)
+        except ValueError as e:
+            parser.error(f'--backend: {e}')
+    args.plot_backend = args.plot_backend or args.backend[-1]
+    if args.plot_backend not in args.backend:
+        parser.error(f'--plot-backend {args.plot_backend} is not one of '
+                     f'--backend {args.backend}')
+    if any(b.startswith('onnxruntime') for b in args.backend):
+        try:
+            import onnxruntime  # noqa: F401
+        except ImportError:
+            parser.error('onnxruntime backends need onnx and onnxruntime: '
+                         'pip install -e ".[deploy]"')
+    return args
+
+
+def expand_configs(paths):
+    """Config files; a folder stands for every ``*.py`` under it except
+    ``_base_`` ones."""
+    configs = []
+    for path in paths:
+        if osp.isdir(path):
+            found = sorted(
+                p for p in glob.glob(osp.join(path, '**', '*.py'),
+                                     recursive=True)
+                if '_base_' not in p.split(os.sep))
+            if not found:
+                raise FileNotFoundError(f'No config under {path}')
+            configs += found
+        else:
+            resolve_config_path(path)  # fails early, naming the path
+            configs.append(path)
+    return configs
+
+
+def _load_yaml(path):
+    import yaml
+    with open(path) as f:
+        return yaml.safe_load(f)
+
+
+def _cityscapes_miou(results):
+    for res in results if isinstance(results, list) else [results or {}]:
+        if str(res.get('Dataset', '')).lower() == 'cityscapes':
+            miou = (res.get('Metrics') or {}).get('mIoU')
+            if miou is not None:
+                return float(miou)
+    return None
+
+
+def metafile_entry(config):
+    """What the metafile next to ``config`` records about it: ``name``,
+    ``miou`` (Cityscapes), ``meta_params``, ``meta_gflops``,
+    ``paper_params``, ``paper_gflops`` (None where not recorded)."""
+    path = resolve_config_path(config)
+    meta = osp.join(osp.dirname(path), 'metafile.yaml')
+    entry = dict(name=osp.splitext(osp.basename(path))[0], miou=None,
+                 meta_params=None, meta_gflops=None, paper_params=None,
+                 paper_gflops=None)
+    if not osp.isfile(meta):
+        return entry
+    stem = entry['name']
+    for model in (_load_yaml(meta) or {}).get('Models', []):
+        cfg = str(model.get('Config', ''))
+        if osp.splitext(osp.basename(cfg))[0] != stem:
+            continue
+        md = model.get('Metadata') or {}
+
+        def num(key):
+            value = md.get(key)
+            try:
+                return float(value)
+            except (TypeError, ValueError):
+                return None
+
+        entry.update(
+            name=model.get('Name', stem),
+            miou=_cityscapes_miou(model.get('Results')),
+            meta_params=num('Parameters'), meta_gflops=num('FLOPs (G)'),
+            paper_params=num('Paper Parameters'),
+            paper_gflops=num('Paper FLOPs (G)'))
+        break
+    return entry
+
+
+def _rel(ours, ref):
+    if ours is None or not ref:
+        return None
+    return (ours - ref) / ref
+
+
+def _fmt(value, spec, empty='–'):
+    return empty if value is None else format(value, spec)
+
+
+def _pct(value):
+    return '–' if value is None else f'{100 * value:+.1f}%'
+
+
+def build_table(rows, backends, labels, peers, shape=(512, 1024)):
+    """One record per config, the backends' latencies side by side.
+
+    GFLOPs are compared with the metafile's / paper's only at 512x1024,
+    the input size metafiles record them at."""
+    at_meta_shape = list(shape) == [512, 1024]
+    table = {}
+    for row in rows:
+        key = row['config']
+        rec = table.setdefault(key, dict(
+            config=key, label=labels[key], peer=key in peers,
+            params=row.get('params'), gmacs=row.get('gmacs'),
+            peak_act_mib=row.get('peak_act_mib')))
+        tag = row['backend'] + (':deploy' if row.get('deploy') else '')
+        rec[f'{tag} ms'] = row.get('median_ms') if row.get(
+            'status') == 'ok' else None
+        if row.get('status') != 'ok':
+            rec.setdefault('errors', []).append(f'{tag}: {row["error"]}')
+    for key, rec in table.items():
+        meta = metafile_entry(key)
+        rec.update(
+            miou=meta['miou'],
+            name=meta['name'],
+            paper_params=meta['paper_params'],
+            paper_gflops=meta['paper_gflops'],
+            params_vs_paper=_rel(rec['params'], meta['paper_params']),
+            gmacs_vs_paper=_rel(rec['gmacs'], meta['paper_gflops'])
+            if at_meta_shape else None,
+            params_vs_metafile=_rel(rec['params'], meta['meta_params']),
+            gmacs_vs_metafile=_rel(rec['gmacs'], meta['meta_gflops'])
+            if at_meta_shape else None)
+    return list(table.values())
+
+
+def write_markdown(path, records, backends, command, header):
+    cols = ['model', 'params (M)', 'GMACs', 'peak act. (MiB)'] + [
+        f'{b} (ms)' for b in backends
+    ] + ['mIoU (published)', 'paper params / GFLOPs (ours Δ)',
+         'metafile params / GFLOPs Δ']
+    lines = [header, '', '```bash', command, '```', '',
+             '| ' + ' | '.join(cols) + ' |',
+             '|' + '|'.join(['---'] + ['---:'] * (len(cols) - 1)) + '|']
+    for r in records:
+        paper = '–'
+        if r['paper_params'] is not None or r['paper_gflops'] is not None:
+            paper = (f'{_fmt(r["paper_params"] and r["paper_params"] / 1e6, ".3f")}'
+                     f' ({_pct(r["params_vs_paper"])}) / '
+                     f'{_fmt(r["paper_gflops"], ".2f")} '
+                     f'({_pct(r["gmacs_vs_paper"])})')
+        meta = '–'
+        if (r['params_vs_metafile'] is not None
+                or r['gmacs_vs_metafile'] is not None):
+            meta = (f'{_pct(r["params_vs_metafile"])} / '
+                    f'{_pct(r["gmacs_vs_metafile"])}')
+        name = f'{r["label"]} (mmseg)' if r['peer'] else r['label']
+        cells = [
+            f'[{name}]({r["config"]})' if not r['peer'] else name,
+            _fmt(r['params'] and r['params'] / 1e6, '.3f'),
+            _fmt(r['gmacs'], '.2f'),
+            _fmt(r['peak_act_mib'], '.0f')
+        ] + [
+            _fmt(r.get(f'{b} ms'), '.1f', 'fails') for b in backends
+        ] + [_fmt(r['miou'], '.2f'), paper, meta]
+        lines.append('| ' + ' | '.join(cells) + ' |')
+    errors = [(r['label'], e) for r in records for e in r.get('errors', [])]
+    if errors:
+        lines += ['', 'Failures:', '']
+        lines += [f'- {label}: `{e}`' for label, e in errors]
+    with open(path, 'w') as f:
+        f.write('\n'.join(lines) + '\n')
+
+
+def write_csv(path, records, backends):
+    keys = ['label', 'config', 'peer', 'params', 'gmacs', 'peak_act_mib'] + [
+        f'{b} ms' for b in backends
+    ] + ['miou', 'paper_params', 'paper_gflops', 'params_vs_paper',
+         'gmacs_vs_paper', 'params_vs_metafile', 'gmacs_vs_metafile']
+    with open(path, 'w', newline='') as f:
+        writer = csv.DictWriter(f, keys, extrasaction='ignore')
+        writer.writeheader()
+        for r in records:
+            writer.writerow({k: r.get(k) for k in keys})
+
+
+def pareto_front(points):
+    """Indices of the points no other point beats on both latency (lower)
+    and mIoU (higher), sorted by latency."""
+    order = sorted(range(len(points)), key=lambda i: (points[i][0],
+                                                      -points[i][1]))
+    front, best = [], float('-inf')
+    for i in order:
+        if points[i][1] > best:
+            front.append(i)
+            best = points[i][1]
+    return front
+
+
+def plot_pareto(path, records, backend, title):
+    import matplotlib
+    matplotlib.use('Agg')
+    import matplotlib.pyplot as plt
+    pts = [(r[f'{backend} ms'], r['miou'], r) for r in records
+           if r.get(f'{backend} ms') and r['miou'] is not None]
+    fig, ax = plt.subplots(figsize=(11, 7))
+    for peer, colour, label in ((False, 'tab:blue', 'mmseg_efficient'),
+                                (True, 'tab:orange', 'mmseg peers')):
+        sel = [p for p in pts if p[2]['peer'] == peer]
+        if sel:
+            ax.scatter([p[0] for p in sel], [p[1] for p in sel], c=colour,
+                       label=label, s=28, zorder=3)
+    for x, y, r in pts:
+        ax.annotate(r['label'], (x, y), fontsize=6.5, xytext=(3, 2),
+                    textcoords='offset points')
+    front = pareto_front([(p[0], p[1]) for p in pts])
+    if len(front) > 1:
+        ax.plot([pts[i][0] for i in front], [pts[i][1] for i in front],
+                'k--', lw=0.8, label='Pareto front', zorder=2)
+    ax.set_xscale('log')
+    ax.set_xlabel(f'latency, {backend} (ms, median, log scale)')
+    ax.set_ylabel('published Cityscapes val mIoU (%)')
+    ax.set_title(title, fontsize=9)
+    ax.grid(True, which='both', alpha=0.3)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    configs = expand_configs(args.config)
+    labels = {c: osp.splitext(osp.basename(c))[0] for c in configs}
+    peers = set()
+    if args.peers:
+        for label, cfg in PEERS:
+            configs.append(cfg)
+            labels[cfg] = label
+            peers.add(cfg)
+    os.makedirs(args.out, exist_ok=True)
+    from mmengine.utils import ProgressBar
+    bar = ProgressBar(len(configs) + args.warmup + args.iters)
+    start = time.time()
+    load_before = os.getloadavg()
+    json_path = osp.join(args.out, 'efficiency.json')
+
+    def write_json(rows):
+        tmp = json_path + '.tmp'
+        with open(tmp, 'w') as f:
+            json.dump(rows, f, indent=2)
+        os.replace(tmp, json_path)
+
+    rows = run_benchmark(
+        configs, args.backend, args.shape, warmup=args.warmup,
+        iters=args.iters, device='cpu', flops=True, peak_memory=True,
+        on_update=write_json, progress=bar.update)
+    minutes = (time.time() - start) / 60
+    load_after = os.getloadavg()
+    print()
+    records = build_table(rows, args.backend, labels, peers, args.shape)
+    command = ('python tools/analysis_tools/efficiency_report.py ' +
+               ' '.join(args.config) + (' --peers' if args.peers else '') +
+               f' --shape {args.shape[0]} {args.shape[1]}' +
+               (f' --threads {args.threads}' if args.threads else '') +
+               ' --backend ' + ' '.join(args.backend) +
+               f' --warmup {args.warmup} --iters {args.iters}'
+               f' --out {args.out}')
+    import onnxruntime
+    header = (
+        f'{len(configs)} configs, batch 1, input {args.shape[0]}x'
+        f'{args.shape[1]}, {torch.get_num_threads()} CPU threads, random '
+        f'weights, median of {args.iters} interleaved runs after '
+        f'{args.warmup} warm-up; torch {torch.__version__}, onnxruntime '
+        f'{onnxruntime.__version__}; run took {minutes:.1f} min, load '
+        f'average (1 min) {load_before[0]:.1f} before, {load_after[0]:.1f} '
+        'after. GMACs: all operators get_flops.py counts. peak act.: peak '
+        'bytes of the tensors the eager forward allocates. ":deploy": BN '
+        'folded, grouped convs, dropout removed (tools/deploy/export.py). '
+        'mIoU: the paper\'s / mmseg\'s published Cityscapes val number, '
+        'not ours.')
+    write_markdown(osp.join(args.out, 'efficiency.md'), records,
+                   args.backend, command, header)
+    write_csv(osp.join(args.out, 'efficiency.csv'), records, args.backend)
+    plot_pareto(osp.join(args.out, 'pareto.png'), records,
+                args.plot_backend,
+                f'{args.plot_backend}, {torch.get_num_threads()} threads, '
+                f'{args.shape[0]}x{args.shape[1]}, batch 1 (published '
+                'mIoU, random weights)')
+    print(f'wrote {args.out}/efficiency.md, efficiency.csv, '
+          f'efficiency.json, pareto.png ({minutes:.1f} min)')
+    return records
+
+
+if __name__ == '__main__':
+    main()
