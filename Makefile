@@ -11,16 +11,16 @@ STAMP := $(VENV)/.mmseg_efficient-installed
 
 venv: $(STAMP)
 
-$(STAMP): setup.py requirements/runtime.txt requirements/lite.txt requirements/pinned.txt requirements/tests.txt
+$(STAMP): setup.py requirements/runtime.txt requirements/lite.txt requirements/pinned.txt requirements/tests.txt requirements/deploy.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade "pip>=23" "setuptools<82" wheel
 	$(PY) -m pip install -q -r requirements/pinned.txt
 	@# a full mmcv (compiled ops) already in the venv is kept: never put
 	@# mmcv-lite over it (both use the mmcv/ folder)
 	if $(PY) -c "import mmcv.ops" >/dev/null 2>&1; then \
-		$(PY) -m pip install -q -e ".[full,tests]"; \
+		$(PY) -m pip install -q -e ".[full,tests,deploy]"; \
 	else \
-		$(PY) -m pip install -q -e ".[lite,tests]"; \
+		$(PY) -m pip install -q -e ".[lite,tests,deploy]"; \
 	fi
 	$(PY) -c "import mmseg_efficient, mmseg.models; print('mmseg_efficient', mmseg_efficient.__version__, 'ready')"
 	touch $(STAMP)

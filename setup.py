@@ -10,6 +10,9 @@ mmcv is an extra, because it comes in two exclusive flavours that share the
   machine: no prebuilt full mmcv exists for current torch.
 * ``pip install -e .``: with a full ``mmcv>=2.0,<2.2`` you already built;
   it is used untouched (``.[full]`` states that requirement explicitly).
+
+``.[deploy]`` adds onnx, onnxruntime and matplotlib (ONNX export, the
+onnxruntime backend of the benchmark, the efficiency report's plot).
 """
 import os.path as osp
 
@@ -49,5 +52,6 @@ setup(
         'lite': read_requirements('lite.txt'),
         'full': read_requirements('full.txt'),
         'tests': read_requirements('tests.txt'),
+        'deploy': read_requirements('deploy.txt'),
     },
     zip_safe=False)

@@ -1,0 +1,147 @@
+# Copyright (c) mmseg_efficient contributors. All rights reserved.
+"""ONNX export through tools/deploy/export.py checked by onnxruntime (one
+config per backbone family under configs/, mmseg's ERFNet and ESSNet-DG2),
+atomic outputs, the equivalence check, the benchmark backends and the
+efficiency report."""
+import csv
+import glob
+import importlib.util
+import json
+import os
+import os.path as osp
+
+import numpy as np
+import pytest
+from conftest import REPO
+from mmengine.config import Config
+
+pytest.importorskip('onnxruntime', reason='pip install -e ".[deploy]"')
+
+from mmseg_efficient.deploy import EquivalenceError, check_equivalence  # noqa
+
+ERFNET_MMSEG = 'mmseg::erfnet/erfnet_fcn_4xb4-160k_cityscapes-512x1024.py'
+ESSNET_DG2 = osp.join(REPO, 'configs', 'essnet',
+                      'essnet-dg2_ups_1xb6-75k_cityscapes-512x1024.py')
+
+
+def _load_tool(rel):
+    spec = importlib.util.spec_from_file_location(
+        osp.splitext(osp.basename(rel))[0], osp.join(REPO, rel))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _one_config_per_backbone():
+    found = {}
+    for path in sorted(glob.glob(osp.join(REPO, 'configs', '**', '*.py'),
+                                 recursive=True)):
+        if '_base_' in path.split(osp.sep):
+            continue
+        found.setdefault(Config.fromfile(path).model.backbone.type, path)
+    return sorted(found.values())
+
+
+EXPORT_CONFIGS = [ERFNET_MMSEG, ESSNET_DG2] + [
+    c for c in _one_config_per_backbone() if c != ESSNET_DG2
+]
+
+
+@pytest.mark.parametrize(
+    'config', EXPORT_CONFIGS,
+    ids=[osp.splitext(osp.basename(c))[0] for c in EXPORT_CONFIGS])
+def test_export_matches_onnxruntime(config, tmp_path):
+    export = _load_tool('tools/deploy/export.py')
+    out = tmp_path / 'out'
+    dynamic = config in (ERFNET_MMSEG, ESSNET_DG2)
+    record = export.main([config, 'random', '--out', str(out), '--shape',
+                          '64', '128'] + (['--dynamic'] if dynamic else []))
+    stem = osp.splitext(osp.basename(config.split('::')[-1]))[0]
+    assert sorted(os.listdir(out)) == [f'{stem}.json', f'{stem}.onnx']
+    assert list(tmp_path.iterdir()) == [out]  # no temporary folder left
+    saved = json.loads((out / f'{stem}.json').read_text())
+    assert saved['opset'] >= 17 and saved['dynamic'] == dynamic
+    checks = saved['onnxruntime_check']
+    assert len(checks) == (2 if dynamic else 1)  # dynamic: 2 input sizes
+    for per_output in checks.values():
+        for stats in per_output.values():
+            assert stats['max_abs_diff'] <= 1e-4 and stats['same_argmax']
+    assert record['folded_bn'], 'every family here has conv -> BN pairs'
+    if 'essnet-dg2' in stem:
+        assert record['switched_to_deploy']  # 1x1 conv before upsampling
+
+
+def test_failed_export_leaves_nothing(tmp_path):
+    export = _load_tool('tools/deploy/export.py')
+    out = tmp_path / 'out'
+    with pytest.raises(EquivalenceError, match="worst output 'logits'"):
+        # a negative tolerance no model can meet
+        export.main([ESSNET_DG2, 'random', '--out', str(out), '--shape',
+                     '32', '64', '--atol', '-1'])
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_check_equivalence_names_worst_output():
+    a = np.zeros((1, 3, 4, 4), np.float32)
+    b = a.copy()
+    b[0, 1, 0, 0] = 1.0  # changes the argmax of one pixel
+    c = a.copy()
+    c[0, 0, 0, 0] = 1e-3
+    stats = check_equivalence([a, a], [a, a + 1e-6], ['x', 'y'])
+    assert stats['y']['max_abs_diff'] < 1e-5
+    with pytest.raises(EquivalenceError, match=r"worst output 'b'.*1 pixels"):
+        check_equivalence([a, a], [c, b], ['a', 'b'])
+    with pytest.raises(EquivalenceError, match='shape'):
+        check_equivalence([a], [a[:, :2]])
+
+
+def test_run_benchmark_backends_and_failures(tmp_path):
+    from mmseg_efficient.deploy.bench import run_benchmark
+    updates = []
+    rows = run_benchmark(
+        [ESSNET_DG2, osp.join(REPO, 'configs', 'missing.py')],
+        ['pytorch', 'onnxruntime:deploy'], (32, 64), warmup=0, iters=2,
+        peak_memory=True, on_update=lambda r: updates.append(len(r)))
+    assert [(r['backend'], r['deploy'], r['status']) for r in rows] == [
+        ('pytorch', False, 'ok'), ('onnxruntime', True, 'ok'),
+        ('pytorch', False, 'failed'), ('onnxruntime', True, 'failed')
+    ]
+    assert 'FileNotFoundError' in rows[2]['error']
+    for r in rows[:2]:
+        assert r['params'] == 263423 and r['gmacs'] > 0
+        assert 0 < r['min_ms'] <= r['median_ms'] <= r['max_ms']
+        assert r['iters'] == 2 and r['shape'] == [32, 64]
+        assert r['peak_act_mib'] > 0
+    assert updates[0] == 1  # written as results come in
+
+
+@pytest.mark.slow
+def test_benchmark_and_report_tools(tmp_path):
+    """benchmark.py with two backends and the efficiency report (Markdown,
+    CSV, plot) on two configs at a tiny input, in-process."""
+    bench = _load_tool('tools/analysis_tools/benchmark.py')
+    out = tmp_path / 'bench.json'
+    rows = bench.main([ESSNET_DG2, '--backend', 'pytorch', 'onnxruntime',
+                       '--deploy', '--shape', '32', '64', '--warmup', '0',
+                       '--iters', '1', '--threads', '1', '--out', str(out)])
+    saved = json.loads(out.read_text())
+    assert [r['backend'] for r in saved] == ['pytorch', 'onnxruntime']
+    for key in ('params', 'gmacs', 'median_ms', 'min_ms', 'max_ms',
+                'backend', 'threads', 'shape'):
+        assert all(key in r for r in saved), key
+    assert all(r['deploy'] for r in rows)
+
+    report = _load_tool('tools/analysis_tools/efficiency_report.py')
+    records = report.main([ESSNET_DG2, ERFNET_MMSEG, '--shape', '32', '64',
+                           '--warmup', '0', '--iters', '1', '--out',
+                           str(tmp_path / 'rep')])
+    by_label = {r['label']: r for r in records}
+    assert by_label['essnet-dg2_ups_1xb6-75k_cityscapes-512x1024'][
+        'miou'] == pytest.approx(66.10)  # the thesis' number, metafile
+    assert by_label['erfnet_fcn_4xb4-160k_cityscapes-512x1024'][
+        'miou'] == pytest.approx(72.5)  # mmseg's metafile
+    md = (tmp_path / 'rep' / 'efficiency.md').read_text()
+    assert 'efficiency_report.py' in md and '| 66.10 |' in md
+    with open(tmp_path / 'rep' / 'efficiency.csv') as f:
+        assert len(list(csv.DictReader(f))) == 2
+    assert (tmp_path / 'rep' / 'pareto.png').stat().st_size > 1000
