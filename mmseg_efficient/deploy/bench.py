@@ -29,7 +29,7 @@ __all__ = [
     'peak_activation_bytes', 'parse_backend', 'run_benchmark'
 ]
 
-BACKENDS = ('pytorch', 'onnxruntime')
+BACKENDS = ('pytorch', 'torchscript', 'onnxruntime')
 
 
 def make_runner(model: nn.Module,
@@ -44,10 +44,14 @@ def make_runner(model: nn.Module,
                 name: str = 'model') -> Callable[[], None]:
     """A callable that runs one inference of ``model`` on ``backend``.
 
+    ``torchscript`` is the model traced, frozen and passed through
+    ``torch.jit.optimize_for_inference`` (oneDNN convs with fused
+    activations on the CPU).
+
     Args:
         model (nn.Module): An eval-mode segmentor (it is copied when
             ``deploy`` is set, never changed).
-        backend (str): 'pytorch' or 'onnxruntime'.
+        backend (str): 'pytorch', 'torchscript' or 'onnxruntime'.
         shape (Sequence[int]): (H, W) of the batch-1 random input.
         deploy (bool): Measure the deploy form (:func:`prepare_for_deploy`:
             BN folded, grouped convs, dropout removed, deploy switches).
@@ -84,6 +88,21 @@ def make_runner(model: nn.Module,
     if channels_last:
         model = model.to(memory_format=torch.channels_last)
         x = x.contiguous(memory_format=torch.channels_last)
+    cuda = device.type == 'cuda'
+    if backend == 'torchscript':
+        from ..utils.analysis import TensorForward
+        with torch.no_grad():
+            scripted = torch.jit.optimize_for_inference(
+                torch.jit.freeze(
+                    torch.jit.trace(TensorForward(model).eval(), (x, ))))
+
+        def run_script():
+            with torch.no_grad():
+                scripted(x)
+            if cuda:
+                torch.cuda.synchronize()
+
+        return run_script
     forward = model.forward
 
     def run_eager():
@@ -96,8 +115,6 @@ def make_runner(model: nn.Module,
 
         def fn():
             return compiled(x)
-
-    cuda = device.type == 'cuda'
 
     def run():
         with torch.no_grad():
@@ -112,7 +129,8 @@ def time_interleaved(runners: Dict[str, Callable[[], None]],
                      warmup: int = 3,
                      iters: int = 10,
                      on_round: Optional[Callable[[Dict[str, List[float]]],
-                                                 None]] = None
+                                                 None]] = None,
+                     times_cpu: Optional[Dict[str, List[float]]] = None
                      ) -> Dict[str, List[float]]:
     """Time every runner ``warmup + iters`` times in turns.
 
@@ -123,6 +141,9 @@ def time_interleaved(runners: Dict[str, Callable[[], None]],
         on_round (callable, optional): Called with the times so far after
             each round, warm-up ones included (whose lists are empty), e.g.
             to write partial results.
+        times_cpu (dict, optional): Filled with name -> process CPU time
+            (ms, all threads) of each timed run: on a machine shared with
+            other jobs it grows much less than the wall time does.
 
     Returns:
         dict: name -> list of ``iters`` latencies in ms.
@@ -130,15 +151,21 @@ def time_interleaved(runners: Dict[str, Callable[[], None]],
     if warmup < 0 or iters < 1:
         raise ValueError(f'warmup must be >= 0 and iters >= 1, got '
                          f'warmup={warmup}, iters={iters}')
+    times_cpu = {} if times_cpu is None else times_cpu
     times = {name: [] for name in runners}
+    cpu_times = {name: [] for name in runners}
     for i in range(warmup + iters):
         for name, run in runners.items():
+            cpu_start = time.process_time()
             start = time.perf_counter()
             run()
             if i >= warmup:
                 times[name].append((time.perf_counter() - start) * 1e3)
+                cpu_times[name].append(
+                    (time.process_time() - cpu_start) * 1e3)
         if on_round is not None:
             on_round(times)
+    times_cpu.update(cpu_times)
     return times
 
 
@@ -251,7 +278,8 @@ def run_benchmark(configs: Sequence[str],
     Row keys: ``config``, ``backend``, ``deploy``, ``status``, ``params``,
     ``gmacs`` (all counted operators, ``get_flops.py``'s number),
     ``conv_gmacs``, ``peak_act_mib`` (with ``peak_memory``), ``shape``,
-    ``threads``, ``device``, ``weights`` and :func:`latency_stats`' keys.
+    ``threads``, ``device``, ``weights``, :func:`latency_stats`' keys and
+    ``cpu_median_ms`` (median process CPU time of a run, all threads).
     """
     import shutil
     import tempfile
@@ -309,6 +337,8 @@ def run_benchmark(configs: Sequence[str],
                 update(rows)
             tick()
 
+        cpu = {}
+
         def on_round(times):
             tick()
             if any(times.values()):
@@ -316,7 +346,10 @@ def run_benchmark(configs: Sequence[str],
                     rows[idx].update(latency_stats(t))
                 update(rows)
 
-        time_interleaved(runners, warmup, iters, on_round)
+        time_interleaved(runners, warmup, iters, on_round, cpu)
+        for idx, t in cpu.items():
+            rows[idx]['cpu_median_ms'] = statistics.median(t)
+        update(rows)
     finally:
         shutil.rmtree(work_dir, ignore_errors=True)
     return rows

@@ -7,10 +7,14 @@ it runs on the CPU as well as on a GPU. Every (config, backend) pair is a
 *runner*; all runners are timed **interleaved** (one run of each in turn,
 ``--warmup`` untimed rounds then ``--iters`` timed ones) so that the load of
 a shared machine hits all of them alike, and the median and spread of each
-are reported together with params and GMACs (``get_flops.py``'s counter).
+are reported together with params and GMACs (``get_flops.py``'s counter)
+and the median process CPU time of a run (all threads; on a machine shared
+with other jobs it is far less inflated than the wall time, but it includes
+onnxruntime's spinning threads).
 
 Backends: ``pytorch`` (eager tensor-mode forward; ``--channels-last``,
-``--compile``) and ``onnxruntime`` (the model exported to ONNX opset 17 and
+``--compile``), ``torchscript`` (traced, frozen, ``optimize_for_inference``:
+oneDNN convs with fused activations) and ``onnxruntime`` (the model exported to ONNX opset 17 and
 run by onnxruntime's CPU provider; ``pip install -e ".[deploy]"``).
 ``--deploy`` (or ``BACKEND:deploy`` for one backend) measures the deploy
 form (``tools/deploy/export.py``: BN folded,
@@ -139,7 +143,8 @@ def main(argv=None):
         print(f'{name} [{tag}]: median {row["median_ms"]:.1f} ms (mean '
               f'{row["mean_ms"]:.1f} ± {row["stdev_ms"]:.1f}, min '
               f'{row["min_ms"]:.1f}, max {row["max_ms"]:.1f}) = '
-              f'{row["fps"]:.2f} FPS at batch 1, {args.iters} runs after '
+              f'{row["fps"]:.2f} FPS at batch 1, CPU time '
+              f'{row["cpu_median_ms"]:.1f} ms, {args.iters} runs after '
               f'{args.warmup} warm-up, {row["device"]}, {threads} threads, '
               f'input {args.shape[0]}x{args.shape[1]}, '
               f'{row["params"] / 1e6:.3f}M params{gmacs}')
