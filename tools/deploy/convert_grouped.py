@@ -90,35 +90,33 @@ def tensor_logits(model: torch.nn.Module, inputs: torch.Tensor):
 
 def compare(ref: torch.Tensor, other: torch.Tensor, atol: float,
             what: str) -> float:
-    diff = (ref - other).abs().max().item()
-    same_argmax = bool((ref.argmax(1) == other.argmax(1)).all())
-    print(f'{what}: max |logit diff| = {diff:.3g}, identical argmax: '
-          f'{same_argmax}')
-    if diff > atol or not same_argmax:
-        raise RuntimeError(
-            f'{what}: the converted model differs from the masked one '
-            f'(max abs diff {diff:.3g} > {atol:g} or argmax differs)')
-    return diff
+    """Max abs logit difference; raises ``EquivalenceError`` (a
+    RuntimeError) above ``atol`` or when the argmax differs."""
+    from mmseg_efficient.deploy import check_equivalence
+    stats = check_equivalence([ref.numpy()], [other.numpy()], ['logits'],
+                              atol, what=what)['logits']
+    print(f'{what}: max |logit diff| = {stats["max_abs_diff"]:.3g}, '
+          f'identical argmax: {stats["same_argmax"]}')
+    return stats['max_abs_diff']
 
 
 def time_models(models: dict, shape, iters: int, warmup: int = 3) -> dict:
     """Median and min latency (ms) of tensor-mode forwards at batch 1;
     the models take turns so that load changes hit them alike."""
-    import statistics
-    import time
+    from mmseg_efficient.deploy.bench import (latency_stats,
+                                              time_interleaved)
     x = torch.rand(1, 3, *shape)
-    times = {name: [] for name in models}
-    with torch.no_grad():
-        for i in range(warmup + iters):
-            for name, model in models.items():
-                start = time.perf_counter()
+
+    def runner(model):
+        def run():
+            with torch.no_grad():
                 model(x, mode='tensor')
-                if i >= warmup:
-                    times[name].append((time.perf_counter() - start) * 1e3)
-    return {
-        name: dict(median_ms=statistics.median(t), min_ms=min(t))
-        for name, t in times.items()
-    }
+        return run
+
+    times = time_interleaved(
+        {name: runner(model) for name, model in models.items()}, warmup,
+        iters)
+    return {name: latency_stats(t) for name, t in times.items()}
 
 
 def main(argv=None):
