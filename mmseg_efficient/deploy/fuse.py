@@ -36,6 +36,7 @@ from ..models.utils import ChannelShuffle
 __all__ = [
     'remove_training_only', 'fold_batchnorm', 'prepare_for_deploy',
     'PixelShuffleDeconv', 'deconv_to_pixel_shuffle',
+    'StaticAdaptiveAvgPool2d', 'static_adaptive_pool',
     'DROPOUT_TYPES', 'PERMUTATION_TYPES'
 ]
 
@@ -305,6 +306,57 @@ def deconv_to_pixel_shuffle(model: nn.Module) -> List[str]:
         _set_submodule(model, name,
                        PixelShuffleDeconv.from_deconv(
                            model.get_submodule(name)))
+    return names
+
+
+class StaticAdaptiveAvgPool2d(nn.Module):
+    """``nn.AdaptiveAvgPool2d`` as two matrix products with averaging
+    matrices built from the input size.
+
+    The same function (up to float rounding); it exports to ONNX at a fixed
+    input size even when the output size does not divide the input size
+    (PyTorch's exporter refuses those adaptive poolings, e.g. Fast-SCNN's
+    and PSPNet's pyramid pooling). The matrices become constants of the
+    graph, so the export is static in H and W.
+    """
+
+    def __init__(self, output_size):
+        super().__init__()
+        self.output_size = output_size
+
+    @staticmethod
+    def _matrix(size: int, out: int, like: torch.Tensor) -> torch.Tensor:
+        rows = []
+        for i in range(out):
+            start, end = (i * size) // out, -((-(i + 1) * size) // out)
+            row = torch.zeros(size, dtype=like.dtype, device=like.device)
+            row[start:end] = 1.0 / (end - start)
+            rows.append(row)
+        return torch.stack(rows)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        h, w = int(x.shape[-2]), int(x.shape[-1])
+        oh, ow = (self.output_size if isinstance(self.output_size,
+                                                 (tuple, list)) else
+                  (self.output_size, self.output_size))
+        oh, ow = oh or h, ow or w
+        pool_h = self._matrix(h, oh, x)
+        pool_w = self._matrix(w, ow, x)
+        return torch.matmul(torch.matmul(pool_h, x), pool_w.t())
+
+
+def static_adaptive_pool(model: nn.Module) -> List[str]:
+    """Replace every ``nn.AdaptiveAvgPool2d`` whose output is not 1x1 by
+    :class:`StaticAdaptiveAvgPool2d` (in place; for a fixed-size ONNX
+    export); return their names."""
+    names = [
+        name for name, m in model.named_modules()
+        if name and type(m) is nn.AdaptiveAvgPool2d
+        and m.output_size not in (1, (1, 1), [1, 1])
+    ]
+    for name in names:
+        _set_submodule(model, name, StaticAdaptiveAvgPool2d(
+            model.get_submodule(name).output_size))
     return names
 
 

@@ -6,6 +6,7 @@ and the equivalence check between two sets of logits.
 :func:`require` raises an ImportError saying so when they are missing.
 """
 import contextlib
+import copy
 import importlib
 import os
 import os.path as osp
@@ -69,6 +70,10 @@ def export_onnx(model: nn.Module,
                 opset: int = 17) -> List[str]:
     """Export the tensor-mode forward of a segmentor to ONNX.
 
+    A static export (``dynamic=False``) runs adaptive average poolings as
+    :class:`~.fuse.StaticAdaptiveAvgPool2d` (on a copy of the model), which
+    the exporter accepts whatever the sizes.
+
     Uses the TorchScript-based exporter (``dynamo=False``: it needs no
     ``onnxscript`` and handles mmseg's shape arithmetic), with input
     ``input`` (1, 3, H, W) and outputs ``logits`` (``logits_1``, ... when the
@@ -88,8 +93,13 @@ def export_onnx(model: nn.Module,
     require('onnx')
     if opset < 17:
         raise ValueError(f'opset must be >= 17, got {opset}')
-    wrapped = TensorForward(model).eval()
     device = next(model.parameters()).device
+    if not dynamic:
+        from .fuse import static_adaptive_pool
+        if any(type(m) is nn.AdaptiveAvgPool2d for m in model.modules()):
+            model = copy.deepcopy(model)
+            static_adaptive_pool(model)
+    wrapped = TensorForward(model).eval()
     x = torch.rand(1, 3, *shape, device=device)
     with torch.no_grad():
         num_out = len(_as_list(wrapped(x)))

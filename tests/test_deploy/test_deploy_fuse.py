@@ -199,3 +199,15 @@ def test_alpha_not_zero_refused():
     model.eval()
     with pytest.raises(AlphaNotZeroError, match='alpha=0.5'):
         prepare_for_deploy(model, fold_bn=False)
+
+
+@pytest.mark.parametrize('size,out', [((16, 32), (6, 6)), ((7, 9), 3),
+                                      ((8, 8), (None, 2))])
+def test_static_adaptive_pool(size, out):
+    from mmseg_efficient.deploy import (StaticAdaptiveAvgPool2d,
+                                        static_adaptive_pool)
+    x = torch.randn(2, 3, *size)
+    ref = nn.AdaptiveAvgPool2d(out)(x)
+    torch.testing.assert_close(StaticAdaptiveAvgPool2d(out)(x), ref)
+    model = nn.Sequential(nn.AdaptiveAvgPool2d(out), nn.AdaptiveAvgPool2d(1))
+    assert static_adaptive_pool(model) == ['0']  # 1x1 exports as it is
