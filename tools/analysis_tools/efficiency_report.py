@@ -40,7 +40,8 @@ import torch  # noqa: E402
 
 from mmseg_efficient.deploy.bench import (BACKENDS, parse_backend,  # noqa
                                           run_benchmark)
-from mmseg_efficient.utils import resolve_config_path  # noqa: E402
+from mmseg_efficient.utils import (build_segmentor, count_params,  # noqa
+                                   load_config, resolve_config_path)
 
 #: mmseg's real-time models: (label, config).
 PEERS = (
@@ -86,6 +87,10 @@ def parse_args(argv=None):
     parser.add_argument('--iters', type=int, default=5)
     parser.add_argument('--out', default='work_dirs/efficiency',
                         help='output folder')
+    parser.add_argument('--no-dedupe', action='store_true',
+                        help='measure configs that build the same deployed '
+                        'network again (default: once, the table repeats '
+                        'the numbers)')
     args = parser.parse_args(argv)
     if not args.config and not args.peers:
         parser.error('give CONFIG(s) and/or --peers')
@@ -119,11 +124,57 @@ def expand_configs(paths):
                 if '_base_' not in p.split(os.sep))
             if not found:
                 raise FileNotFoundError(f'No config under {path}')
-            configs += found
+            # the demo-size copies after the full-size configs, so that the
+            # full-size ones represent a model measured once (--dedupe)
+            configs += sorted(found, key=lambda p: 'streetscenes' in p)
         else:
             resolve_config_path(path)  # fails early, naming the path
             configs.append(path)
     return configs
+
+
+_NOT_DEPLOYED = ('auxiliary_head', 'train_cfg', 'test_cfg',
+                 'data_preprocessor', 'init_cfg', 'loss_decode', 'sampler',
+                 'pretrained')
+
+
+def model_signature(config):
+    """The deployed model a config builds, as a string: its ``model``
+    without training-only keys (auxiliary head, losses, samplers, dropout
+    rates, init), maskable convs as their grouped deploy form. Two configs
+    with the same signature build the same network (e.g. a gradual-grouping
+    phase-2 config and the grouped config it converts to)."""
+    from mmseg_efficient.models.layers.maskable_conv import deploy_conv_cfgs
+    from mmseg_efficient.utils import load_config
+
+    def norm(node):
+        if isinstance(node, dict):
+            return {
+                k: norm(v)
+                for k, v in sorted(node.items())
+                if k not in _NOT_DEPLOYED and 'drop' not in k
+                and v is not None
+            }
+        if isinstance(node, (list, tuple)):
+            return [norm(v) for v in node]
+        return node
+
+    model = load_config(config).model.to_dict()
+    return json.dumps(norm(deploy_conv_cfgs(model)), sort_keys=True,
+                      default=str)
+
+
+def dedupe(configs):
+    """``(unique configs, {duplicate: the unique config it equals})``."""
+    seen, same_as, unique = {}, {}, []
+    for config in configs:
+        key = model_signature(config)
+        if key in seen:
+            same_as[config] = seen[key]
+        else:
+            seen[key] = config
+            unique.append(config)
+    return unique, same_as
 
 
 def _load_yaml(path):
@@ -202,7 +253,8 @@ def build_table(rows, backends, labels, peers, shape=(512, 1024)):
         rec = table.setdefault(key, dict(
             config=key, label=labels[key], peer=key in peers,
             params=row.get('params'), gmacs=row.get('gmacs'),
-            peak_act_mib=row.get('peak_act_mib')))
+            peak_act_mib=row.get('peak_act_mib'),
+            same_as=row.get('same_as')))
         tag = row['backend'] + (':deploy' if row.get('deploy') else '')
         rec[f'{tag} ms'] = row.get('median_ms') if row.get(
             'status') == 'ok' else None
@@ -245,6 +297,8 @@ def write_markdown(path, records, backends, command, header):
             meta = (f'{_pct(r["params_vs_metafile"])} / '
                     f'{_pct(r["gmacs_vs_metafile"])}')
         name = f'{r["label"]} (mmseg)' if r['peer'] else r['label']
+        if r.get('same_as'):
+            name += ' ≡'
         cells = [
             f'[{name}]({r["config"]})' if not r['peer'] else name,
             _fmt(r['params'] and r['params'] / 1e6, '.3f'),
@@ -254,7 +308,15 @@ def write_markdown(path, records, backends, command, header):
             _fmt(r.get(f'{b} ms'), '.1f', 'fails') for b in backends
         ] + [_fmt(r['miou'], '.2f'), paper, meta]
         lines.append('| ' + ' | '.join(cells) + ' |')
-    errors = [(r['label'], e) for r in records for e in r.get('errors', [])]
+    same = [r for r in records if r.get('same_as')]
+    if same:
+        lines += ['', '≡ builds the same deployed network as another config '
+                  'of the table (measured once, numbers repeated): ' +
+                  '; '.join(f'{r["label"]} = '
+                            f'{osp.splitext(osp.basename(r["same_as"]))[0]}'
+                            for r in same) + '.']
+    errors = [(r['label'], e) for r in records if not r.get('same_as')
+              for e in r.get('errors', [])]
     if errors:
         lines += ['', 'Failures:', '']
         lines += [f'- {label}: `{e}`' for label, e in errors]
@@ -292,7 +354,8 @@ def plot_pareto(path, records, backend, title):
     matplotlib.use('Agg')
     import matplotlib.pyplot as plt
     pts = [(r[f'{backend} ms'], r['miou'], r) for r in records
-           if r.get(f'{backend} ms') and r['miou'] is not None]
+           if r.get(f'{backend} ms') and r['miou'] is not None
+           and not r.get('same_as')]
     fig, ax = plt.subplots(figsize=(11, 7))
     for peer, colour, label in ((False, 'tab:blue', 'mmseg_efficient'),
                                 (True, 'tab:orange', 'mmseg peers')):
@@ -301,13 +364,19 @@ def plot_pareto(path, records, backend, title):
             ax.scatter([p[0] for p in sel], [p[1] for p in sel], c=colour,
                        label=label, s=28, zorder=3)
     for x, y, r in pts:
-        ax.annotate(r['label'], (x, y), fontsize=6.5, xytext=(3, 2),
+        label = r['label'] if r['peer'] else '_'.join(
+            r['label'].split('_')[:2])
+        ax.annotate(label, (x, y), fontsize=6.5, xytext=(3, 2),
                     textcoords='offset points')
     front = pareto_front([(p[0], p[1]) for p in pts])
     if len(front) > 1:
         ax.plot([pts[i][0] for i in front], [pts[i][1] for i in front],
                 'k--', lw=0.8, label='Pareto front', zorder=2)
     ax.set_xscale('log')
+    from matplotlib.ticker import ScalarFormatter
+    ax.xaxis.set_major_formatter(ScalarFormatter())
+    ax.xaxis.set_minor_formatter(ScalarFormatter())
+    ax.tick_params(axis='x', which='minor', labelsize=7)
     ax.set_xlabel(f'latency, {backend} (ms, median, log scale)')
     ax.set_ylabel('published Cityscapes val mIoU (%)')
     ax.set_title(title, fontsize=9)
@@ -322,17 +391,19 @@ def main(argv=None):
     args = parse_args(argv)
     if args.threads:
         torch.set_num_threads(args.threads)
-    configs = expand_configs(args.config)
-    labels = {c: osp.splitext(osp.basename(c))[0] for c in configs}
+    listed = expand_configs(args.config)
+    labels = {c: osp.splitext(osp.basename(c))[0] for c in listed}
+    configs, same_as = (listed, {}) if args.no_dedupe else dedupe(listed)
     peers = set()
     if args.peers:
         for label, cfg in PEERS:
-            configs.append(cfg)
             labels[cfg] = label
             peers.add(cfg)
+    peer_configs = [cfg for _, cfg in PEERS] if args.peers else []
     os.makedirs(args.out, exist_ok=True)
     from mmengine.utils import ProgressBar
-    bar = ProgressBar(len(configs) + args.warmup + args.iters)
+    bar = ProgressBar(len(configs) + (len(PEERS) if args.peers else 0) +
+                      args.warmup + args.iters)
     start = time.time()
     load_before = os.getloadavg()
     json_path = osp.join(args.out, 'efficiency.json')
@@ -344,12 +415,19 @@ def main(argv=None):
         os.replace(tmp, json_path)
 
     rows = run_benchmark(
-        configs, args.backend, args.shape, warmup=args.warmup,
+        configs + peer_configs, args.backend, args.shape, warmup=args.warmup,
         iters=args.iters, device='cpu', flops=True, peak_memory=True,
         on_update=write_json, progress=bar.update)
     minutes = (time.time() - start) / 60
     load_after = os.getloadavg()
     print()
+    for dup, orig in same_as.items():  # the numbers of the same network
+        # params as built (a maskable conv holds dense weights)
+        params = count_params(build_segmentor(load_config(dup)))
+        rows += [dict(r, config=dup, same_as=orig, params=params)
+                 for r in rows if r['config'] == orig]
+    order = {c: i for i, c in enumerate(listed + [p for _, p in PEERS])}
+    rows.sort(key=lambda r: order.get(r['config'], len(order)))
     records = build_table(rows, args.backend, labels, peers, args.shape)
     command = ('python tools/analysis_tools/efficiency_report.py ' +
                ' '.join(args.config) + (' --peers' if args.peers else '') +
@@ -360,7 +438,8 @@ def main(argv=None):
                f' --out {args.out}')
     import onnxruntime
     header = (
-        f'{len(configs)} configs, batch 1, input {args.shape[0]}x'
+        f'{len(listed) + len(peer_configs)} configs ({len(configs)} '
+        f'distinct networks of ours, {len(peer_configs)} peers), batch 1, input {args.shape[0]}x'
         f'{args.shape[1]}, {torch.get_num_threads()} CPU threads, random '
         f'weights, median of {args.iters} interleaved runs after '
         f'{args.warmup} warm-up; torch {torch.__version__}, onnxruntime '
