@@ -293,6 +293,10 @@ def run_benchmark(configs: Sequence[str],
     work_dir = tempfile.mkdtemp(prefix='benchmark-')
     common = dict(shape=list(shape), threads=threads,
                   weights=checkpoint or 'random')
+    # builds, counts, traces and exports run on one thread: nothing there
+    # is timed, and on a busy machine one thread is not starved the way a
+    # team of OpenMP threads waiting for each other is
+    torch.set_num_threads(1)
     try:
         for ci, config in enumerate(configs):
             base = dict(config=config, **common)
@@ -346,10 +350,12 @@ def run_benchmark(configs: Sequence[str],
                     rows[idx].update(latency_stats(t))
                 update(rows)
 
+        torch.set_num_threads(threads)
         time_interleaved(runners, warmup, iters, on_round, cpu)
         for idx, t in cpu.items():
             rows[idx]['cpu_median_ms'] = statistics.median(t)
         update(rows)
     finally:
+        torch.set_num_threads(threads)
         shutil.rmtree(work_dir, ignore_errors=True)
     return rows
