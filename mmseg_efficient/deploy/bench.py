@@ -21,12 +21,14 @@ import torch
 import torch.nn as nn
 from torch.utils._python_dispatch import TorchDispatchMode
 
+from ..utils.analysis import latency_stats
 from .fuse import prepare_for_deploy
 from .runtime import export_onnx, ort_session, run_session
 
 __all__ = [
     'BACKENDS', 'make_runner', 'time_interleaved', 'latency_stats',
-    'peak_activation_bytes', 'parse_backend', 'run_benchmark'
+    'peak_activation_bytes', 'parse_backend', 'check_backends',
+    'run_benchmark'
 ]
 
 BACKENDS = ('pytorch', 'torchscript', 'onnxruntime')
@@ -169,20 +171,6 @@ def time_interleaved(runners: Dict[str, Callable[[], None]],
     return times
 
 
-def latency_stats(times: Sequence[float]) -> Dict[str, float]:
-    """``median_ms``, ``mean_ms``, ``stdev_ms``, ``min_ms``, ``max_ms``,
-    ``fps`` and ``iters`` of a list of latencies (ms)."""
-    median = statistics.median(times)
-    return dict(
-        median_ms=median,
-        mean_ms=statistics.fmean(times),
-        stdev_ms=statistics.stdev(times) if len(times) > 1 else 0.0,
-        min_ms=min(times),
-        max_ms=max(times),
-        fps=1000.0 / median,
-        iters=len(times))
-
-
 class _LiveBytes(TorchDispatchMode):
     """Tracks the bytes of tensor storages created by the dispatched ops
     and alive, and their peak (storages shared by views count once)."""
@@ -231,6 +219,20 @@ def peak_activation_bytes(model: nn.Module, shape: Sequence[int]) -> int:
         out = model(x, mode='tensor')
     del out
     return tracker.peak
+
+
+def check_backends(specs: Sequence[str]) -> None:
+    """Raise ValueError for an unknown backend spec, or when an
+    onnxruntime one is asked for and onnxruntime is missing (saying how to
+    install it)."""
+    for spec in specs:
+        parse_backend(spec)
+    if any(parse_backend(s)[0] == 'onnxruntime' for s in specs):
+        from .runtime import require
+        try:
+            require('onnxruntime')
+        except ImportError as e:
+            raise ValueError(str(e)) from e
 
 
 def parse_backend(spec: str):

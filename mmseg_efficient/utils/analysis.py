@@ -112,6 +112,20 @@ def model_complexity(model: torch.nn.Module,
         output_shape=tuple(out.shape))
 
 
+def latency_stats(times: Sequence[float]) -> Dict[str, float]:
+    """``median_ms``, ``mean_ms``, ``stdev_ms``, ``min_ms``, ``max_ms``,
+    ``fps`` (1000 / median) and ``iters`` of a list of latencies (ms)."""
+    median = statistics.median(times)
+    return dict(
+        median_ms=median,
+        mean_ms=statistics.fmean(times),
+        stdev_ms=statistics.stdev(times) if len(times) > 1 else 0.0,
+        min_ms=min(times),
+        max_ms=max(times),
+        fps=1000.0 / median,
+        iters=len(times))
+
+
 def measure_latency(model: torch.nn.Module,
                     shape: Sequence[int] = (512, 1024),
                     warmup: int = 5,
@@ -140,12 +154,4 @@ def measure_latency(model: torch.nn.Module,
                 torch.cuda.synchronize()
             if i >= warmup:
                 times.append((time.perf_counter() - start) * 1000)
-    median = statistics.median(times)
-    return dict(
-        median_ms=median,
-        mean_ms=statistics.fmean(times),
-        stdev_ms=statistics.stdev(times) if len(times) > 1 else 0.0,
-        min_ms=min(times),
-        max_ms=max(times),
-        fps=1000.0 / median,
-        iters=iters)
+    return latency_stats(times)

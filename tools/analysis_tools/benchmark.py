@@ -14,7 +14,8 @@ onnxruntime's spinning threads).
 
 Backends: ``pytorch`` (eager tensor-mode forward; ``--channels-last``,
 ``--compile``), ``torchscript`` (traced, frozen, ``optimize_for_inference``:
-oneDNN convs with fused activations) and ``onnxruntime`` (the model exported to ONNX opset 17 and
+oneDNN convs with fused activations) and ``onnxruntime`` (the model
+exported to ONNX opset 17 and
 run by onnxruntime's CPU provider; ``pip install -e ".[deploy]"``).
 ``--deploy`` (or ``BACKEND:deploy`` for one backend) measures the deploy
 form (``tools/deploy/export.py``: BN folded,
@@ -42,7 +43,7 @@ import _bootstrap  # noqa: E402,F401
 import torch  # noqa: E402
 from mmengine.config import DictAction  # noqa: E402
 
-from mmseg_efficient.deploy.bench import (BACKENDS, parse_backend,  # noqa
+from mmseg_efficient.deploy.bench import (BACKENDS, check_backends,  # noqa
                                           run_benchmark)
 from mmseg_efficient.deploy.runtime import ORT_OPT_LEVELS  # noqa: E402
 
@@ -96,17 +97,10 @@ def parse_args(argv=None):
         parser.error(f'--device {args.device}: CUDA is not available')
     if args.warmup < 0 or args.iters < 1:
         parser.error('--warmup must be >= 0 and --iters >= 1')
-    for spec in args.backend:
-        try:
-            parse_backend(spec)
-        except ValueError as e:
-            parser.error(f'--backend: {e}')
-    if any(b.startswith('onnxruntime') for b in args.backend):
-        try:
-            import onnxruntime  # noqa: F401
-        except ImportError:
-            parser.error('--backend onnxruntime needs onnx and onnxruntime: '
-                         'pip install -e ".[deploy]"')
+    try:
+        check_backends(args.backend)
+    except ValueError as e:
+        parser.error(f'--backend: {e}')
     return args
 
 

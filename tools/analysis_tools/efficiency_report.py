@@ -38,7 +38,7 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 import _bootstrap  # noqa: E402,F401
 import torch  # noqa: E402
 
-from mmseg_efficient.deploy.bench import (BACKENDS, parse_backend,  # noqa
+from mmseg_efficient.deploy.bench import (BACKENDS, check_backends,  # noqa
                                           run_benchmark)
 from mmseg_efficient.utils import (build_segmentor, count_params,  # noqa
                                    load_config, resolve_config_path)
@@ -94,21 +94,14 @@ def parse_args(argv=None):
     args = parser.parse_args(argv)
     if not args.config and not args.peers:
         parser.error('give CONFIG(s) and/or --peers')
-    for spec in args.backend:
-        try:
-            parse_backend(spec)
-        except ValueError as e:
-            parser.error(f'--backend: {e}')
+    try:
+        check_backends(args.backend)
+    except ValueError as e:
+        parser.error(f'--backend: {e}')
     args.plot_backend = args.plot_backend or args.backend[-1]
     if args.plot_backend not in args.backend:
         parser.error(f'--plot-backend {args.plot_backend} is not one of '
                      f'--backend {args.backend}')
-    if any(b.startswith('onnxruntime') for b in args.backend):
-        try:
-            import onnxruntime  # noqa: F401
-        except ImportError:
-            parser.error('onnxruntime backends need onnx and onnxruntime: '
-                         'pip install -e ".[deploy]"')
     return args
 
 
@@ -287,7 +280,8 @@ def write_markdown(path, records, backends, command, header):
     for r in records:
         paper = '–'
         if r['paper_params'] is not None or r['paper_gflops'] is not None:
-            paper = (f'{_fmt(r["paper_params"] and r["paper_params"] / 1e6, ".3f")}'
+            paper_m = r['paper_params'] and r['paper_params'] / 1e6
+            paper = (f'{_fmt(paper_m, ".3f")}'
                      f' ({_pct(r["params_vs_paper"])}) / '
                      f'{_fmt(r["paper_gflops"], ".2f")} '
                      f'({_pct(r["gmacs_vs_paper"])})')
@@ -439,7 +433,8 @@ def main(argv=None):
     import onnxruntime
     header = (
         f'{len(listed) + len(peer_configs)} configs ({len(configs)} '
-        f'distinct networks of ours, {len(peer_configs)} peers), batch 1, input {args.shape[0]}x'
+        f'distinct networks of ours, {len(peer_configs)} peers), batch 1, '
+        f'input {args.shape[0]}x'
         f'{args.shape[1]}, {torch.get_num_threads()} CPU threads, random '
         f'weights, median of {args.iters} interleaved runs after '
         f'{args.warmup} warm-up; torch {torch.__version__}, onnxruntime '
