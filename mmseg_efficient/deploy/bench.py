@@ -73,7 +73,9 @@ def make_runner(model: nn.Module,
                          f'{backend!r}')
     if deploy:
         model = copy.deepcopy(model)
-        prepare_for_deploy(model, allow_alpha=True)
+        # traced at the measured size (models with fixed pooling windows,
+        # e.g. LRASPP's, need it)
+        prepare_for_deploy(model, shape=shape, allow_alpha=True)
     device = next(model.parameters()).device
     x = torch.rand(1, 3, *shape, device=device)
     if backend == 'onnxruntime':

@@ -114,8 +114,7 @@ def deploy_and_export(config, checkpoint, out_dir, shape=(512, 1024),
 
     deployed = copy.deepcopy(model)
     steps = prepare_for_deploy(
-        deployed, shape=(64, 64) if min(shape) >= 64 else shape,
-        fold_bn=fold_bn, allow_alpha=random_weights)
+        deployed, shape=shape, fold_bn=fold_bn, allow_alpha=random_weights)
     log(f'{stem}: grouped convs {steps["grouped"]}, dropouts removed '
         f'{len(steps["dropouts"])}, BN folded {len(steps["folded_bn"])}, '
         f'switched to deploy {len(steps["switched"])}')
