@@ -305,7 +305,9 @@ def write_markdown(path, records, backends, command, header):
     same = [r for r in records if r.get('same_as')]
     if same:
         lines += ['', '≡ builds the same deployed network as another config '
-                  'of the table (measured once, numbers repeated): ' +
+                  'of the table (measured once: GMACs, memory and latency '
+                  'repeated; params as built, so a gradual-grouping config '
+                  'counts the dense weights of its maskable convs): ' +
                   '; '.join(f'{r["label"]} = '
                             f'{osp.splitext(osp.basename(r["same_as"]))[0]}'
                             for r in same) + '.']
