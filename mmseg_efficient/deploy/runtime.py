@@ -148,7 +148,8 @@ def _quiet_fds():
 def ort_session(path: str,
                 threads: Optional[int] = None,
                 opt_level: str = 'all',
-                profile_prefix: Optional[str] = None):
+                profile_prefix: Optional[str] = None,
+                spinning: bool = False):
     """An onnxruntime CPU inference session.
 
     Args:
@@ -160,6 +161,12 @@ def ort_session(path: str,
         profile_prefix (str, optional): Turn onnxruntime's profiler on,
             writing ``<prefix>_<date>.json`` (``session.end_profiling()``
             returns its path).
+        spinning (bool): Let idle intra-op threads spin-wait (onnxruntime's
+            default). Default: False: with several sessions timed in turns
+            in one process, the threads of the session that just ran keep
+            spinning on the cores the next one needs, which charged every
+            runner of an interleaved benchmark a share of its predecessor's
+            spin (about +10% CPU time at 2 threads).
     """
     ort = require('onnxruntime')
     if opt_level not in ORT_OPT_LEVELS:
@@ -172,6 +179,9 @@ def ort_session(path: str,
     options.inter_op_num_threads = 1
     if threads:
         options.intra_op_num_threads = threads
+    if not spinning:
+        options.add_session_config_entry('session.intra_op.allow_spinning',
+                                         '0')
     if profile_prefix:
         options.enable_profiling = True
         options.profile_file_prefix = profile_prefix
