@@ -161,3 +161,61 @@ def test_segformer_recipe_trains_and_predicts_input_size(kitti_root,
             assert (h % 32, w % 32) != (0, 0)
             assert pred.pred_sem_seg.data.shape == (1, h, w), test_cfg
             assert pred.seg_logits.data.shape == (19, h, w)
+
+
+def test_effective_number_weights_hand_computed():
+    from mmseg_efficient.datasets.class_weights import \
+        effective_number_weights
+
+    # beta = 0.5: E_n = (1 - 0.5^n) / 0.5 -> E_1 = 1, E_2 = 1.5, E_4 = 1.875
+    # 1/E = 1, 2/3, 8/15 (sum 2.2); x 3 present classes / 2.2
+    np.testing.assert_allclose(
+        effective_number_weights([1, 2, 0, 4], beta=0.5),
+        [15 / 11, 10 / 11, 0.0, 8 / 11])
+
+
+def test_class_stats_writes_weights_cross_entropy_reads(kitti_root, tmp_path):
+    import importlib.util
+
+    from mmseg.registry import MODELS
+    spec = importlib.util.spec_from_file_location(
+        'class_stats_tool',
+        osp.join(REPO, 'tools', 'analysis_tools', 'class_stats.py'))
+    tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tool)
+    out = str(tmp_path / 'cb.npy')
+    tool.main([
+        RECIPE, '--method', 'effective', '--beta', '0.99', '--weights-out',
+        out, '--cfg-options', f'train_dataloader.dataset.data_root='
+        f'{kitti_root}'
+    ])
+    # counts of the train split from the raw label ids, mapped by hand
+    counts = np.zeros(19)
+    for name in open(osp.join(kitti_root, 'splits', 'train.txt')).read(
+    ).split():
+        raw = cv2.imread(
+            osp.join(kitti_root, 'training/semantic', name + '.png'),
+            cv2.IMREAD_UNCHANGED)
+        for raw_id, train_id in HAND_MAP.items():
+            if train_id != 255:
+                counts[train_id] += (raw == raw_id).sum()
+    present = counts > 0
+    inv = np.zeros(19)
+    inv[present] = (1 - 0.99) / (1 - 0.99**counts[present])
+    expected = inv * present.sum() / inv.sum()
+    written = np.load(out)
+    assert written.dtype == np.float32 and written.shape == (19, )
+    np.testing.assert_allclose(written, expected, rtol=1e-5)
+    assert written[~present].sum() == 0 and abs(written.sum() - 8) < 1e-4
+
+    with DefaultScope.overwrite_default_scope('mmseg'):
+        loss = MODELS.build(
+            dict(type='CrossEntropyLoss', class_weight=out,
+                 avg_non_ignore=True))
+    logits = torch.randn(2, 19, 5, 7)
+    label = torch.randint(0, 19, (2, 5, 7))
+    ref = torch.nn.functional.cross_entropy(
+        logits, label, weight=torch.from_numpy(written))
+    torch.testing.assert_close(loss(logits, label), ref)
+    with pytest.raises(SystemExit):
+        tool.main([RECIPE, '--weights-out', str(tmp_path / 'cb.json')])
