@@ -9,7 +9,7 @@ import cv2
 import numpy as np
 import pytest
 import torch
-from conftest import REPO
+from conftest import REPO, load_tool
 from mmengine.config import ConfigDict
 from mmengine.dataset import pseudo_collate
 from mmengine.model import revert_sync_batchnorm
@@ -175,14 +175,8 @@ def test_effective_number_weights_hand_computed():
 
 
 def test_class_stats_writes_weights_cross_entropy_reads(kitti_root, tmp_path):
-    import importlib.util
-
     from mmseg.registry import MODELS
-    spec = importlib.util.spec_from_file_location(
-        'class_stats_tool',
-        osp.join(REPO, 'tools', 'analysis_tools', 'class_stats.py'))
-    tool = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(tool)
+    tool = load_tool('tools/analysis_tools/class_stats.py')
     out = str(tmp_path / 'cb.npy')
     tool.main([
         RECIPE, '--method', 'effective', '--beta', '0.99', '--weights-out',
