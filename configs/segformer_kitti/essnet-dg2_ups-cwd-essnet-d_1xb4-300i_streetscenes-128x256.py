@@ -2,7 +2,8 @@
 # ESSNet-D teacher (configs/demo, 600 iterations) with channel-wise
 # distillation (Shu et al. 2021; tau 1, weight 3 as mmrazor's CWD configs).
 # Train the teacher first:
-#   python tools/train.py configs/demo/essnet-d_ups_1xb4-600i_streetscenes-128x256.py
+#   python tools/train.py \
+#       configs/demo/essnet-d_ups_1xb4-600i_streetscenes-128x256.py
 _base_ = ['./essnet-dg2_ups_1xb4-300i_streetscenes-128x256.py']
 model = dict(
     type='DistillEncoderDecoder',

@@ -4,7 +4,9 @@
 # the B2 teacher first; any encoder-decoder config of this package can be
 # the student the same way (e.g. configs/segformer_kitti/
 # essnet-dg2_ups-cwd-essnet-d_1xb4-300i_streetscenes-128x256.py).
-_base_ = ['./segformer_mit-b0_4xb2-cs-polyr-cb-ohem-ms-aux-40k_kitti-375x1242.py']
+_base_ = [
+    './segformer_mit-b0_4xb2-cs-polyr-cb-ohem-ms-aux-40k_kitti-375x1242.py'  # noqa: E501
+]
 teacher = 'segformer_mit-b2_4xb2-cs-polyr-cb-ohem-ms-aux-40k_kitti-375x1242'
 model = dict(
     type='DistillEncoderDecoder',

@@ -27,12 +27,11 @@ frequent classes, e.g. ``--beta 0.999999`` (10^6 pixels) for KITTI's 150
 frames of 1242x375 (70 M pixels; road/vegetation/building have 10^7 each,
 rare classes 10^4-10^5), used by ``configs/segformer_kitti``.
 
-Example:
+Examples (CB_CONFIG: a configs/segformer_kitti ``-cb-`` config):
     python tools/analysis_tools/class_stats.py \
         configs/demo/erfnet_fcn_1xb4-600i_streetscenes-128x256.py \
         --out work_dirs/street_class_stats.json
-    python tools/analysis_tools/class_stats.py \
-        configs/segformer_kitti/segformer_mit-b2_4xb2-cs-polyr-cb-40k_kitti-375x1242.py \
+    python tools/analysis_tools/class_stats.py CB_CONFIG \
         --method effective --beta 0.999999 \
         --weights-out data/kitti_semantics/class_weight_cb.npy
 """

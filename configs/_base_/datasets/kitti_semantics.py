@@ -4,7 +4,8 @@
 # 1242x375 (not all the same size, none a multiple of 32). The 150/50
 # train/val split of the report (a subset of KITTI's 200 labelled frames)
 # is written by
-#   python tools/dataset_converters/kitti_semantic_split.py data/kitti_semantics
+#   python tools/dataset_converters/kitti_semantic_split.py \
+#       data/kitti_semantics
 # Training and testing run at the native size: single-scale training crops
 # the whole frame (pad to 375x1242), testing takes whole frames as they are
 # (mode='whole'; sliding windows also work, e.g. --cfg-options
