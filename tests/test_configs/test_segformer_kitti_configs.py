@@ -65,7 +65,7 @@ def test_each_ablation_step_adds_exactly_its_trick():
     assert full.optim_wrapper.optimizer.type == 'AdamW'
     assert full.train_dataloader.dataset.type == 'KittiSemanticDataset'
     for name in CONFIGS:
-        if 'kitti' in name:
+        if 'kitti' in name and 'cwd' not in name:
             assert name.startswith('segformer_mit-b')
 
 
@@ -88,12 +88,16 @@ def test_poly_restart_schedule_matches_report():
 
 def _model(name, tmp_path):
     cfg = copy.deepcopy(_cfg(name).model)
+    if cfg.type == 'DistillEncoderDecoder':
+        assert _cfg(name).model.teacher_checkpoint.startswith('work_dirs/')
+        assert osp.isfile(cfg.teacher_config), name
     weights = str(tmp_path / 'w.npy')
     np.save(weights, np.ones(19, dtype=np.float32))
     for head in (cfg.decode_head, cfg.get('auxiliary_head')):
         if head and isinstance(head.loss_decode.get('class_weight'), str):
             head.loss_decode.class_weight = weights
-    cfg.backbone.init_cfg = None
+    if 'init_cfg' in cfg.backbone:
+        cfg.backbone.init_cfg = None
     with DefaultScope.overwrite_default_scope('mmseg'):
         return revert_sync_batchnorm(MODELS.build(cfg)).eval()
 
@@ -105,7 +109,9 @@ def test_every_output_pixel_depends_on_the_input(name, tmp_path):
     with torch.no_grad():
         a = model(torch.randn(1, 3, 64, 96), mode='tensor')
         b = model(torch.randn(1, 3, 64, 96), mode='tensor')
-    assert a.shape == (1, 19, 16, 24)  # SegFormer predicts at 1/4
+    # SegFormer predicts at 1/4, ESSNet at full resolution
+    assert a.shape == ((1, 19, 64, 96) if 'essnet' in name else
+                       (1, 19, 16, 24))
     assert (a != b).any(dim=1).all()
 
 

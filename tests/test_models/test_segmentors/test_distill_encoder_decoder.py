@@ -13,6 +13,7 @@ from mmengine.structures import PixelData
 import mmseg_efficient  # noqa: F401
 from mmseg.registry import MODELS
 from mmseg.structures import SegDataSample
+from mmseg_efficient.models.segmentors import DistillEncoderDecoder
 from mmseg_efficient.utils import load_config
 
 KITTI = osp.join(REPO, 'configs', 'segformer_kitti')
@@ -82,7 +83,8 @@ def test_teacher_frozen_hidden_and_loaded(tmp_path):
         model(inputs, samples, mode='loss')
 
     # a trained teacher's weights: loaded by init_weights, kept frozen
-    teacher = _build(type(model)._teacher_model_cfg(cfg.teacher_config))
+    teacher = _build(
+        DistillEncoderDecoder._teacher_model_cfg(cfg.teacher_config))
     for p in teacher.parameters():
         p.data.normal_()
     ckpt = str(tmp_path / 'teacher.pth')
@@ -157,3 +159,28 @@ def test_train_and_resume_with_tools(street_data, tmp_path):
     log = proc.stdout + proc.stderr
     assert 'resumed' in log.lower() and 'Iter(train) [4/4]' in log
     assert 'distill.loss_cwd' in log and 'mIoU' in log
+
+
+def test_essnet_student_segformer_teacher_sizes_differ(tmp_path):
+    """ESSNet-DG2 (full-resolution logits) learns from SegFormer logits at
+    1/4 resolution (resized to the student's)."""
+    torch.manual_seed(0)
+    cfg = load_config(
+        osp.join(KITTI, 'essnet-dg2_ups-cwd-mit-b2_4xb2-40k_kitti-375x1242.py'))
+    m = copy.deepcopy(cfg.model)
+    m.teacher_config = _student_cfg(tmp_path).teacher_config
+    teacher = _build(
+        DistillEncoderDecoder._teacher_model_cfg(m.teacher_config))
+    ckpt = str(tmp_path / 'teacher.pth')
+    torch.save({'state_dict': teacher.state_dict()}, ckpt)
+    m.teacher_checkpoint = ckpt
+    model = _build(m)
+    model.init_weights()
+    model.train()
+    inputs, samples = _batch(h=40, w=72)
+    assert model.teacher_logits(inputs).shape[2:] == (10, 18)
+    assert model._forward(inputs).shape[2:] == (40, 72)
+    losses = model(inputs, samples, mode='loss')
+    assert losses['distill.loss_cwd'] > 0
+    sum(v for k, v in losses.items() if 'loss' in k).backward()
+    assert all(p.grad is None for p in model.teacher.parameters())
