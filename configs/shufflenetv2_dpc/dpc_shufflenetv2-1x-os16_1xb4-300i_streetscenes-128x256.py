@@ -1,7 +1,8 @@
-# The paper's claim in miniature (tools/experiments/shufflenetv2_dpc_heads.sh):
-# ShuffleNet V2 (OS 16, from scratch: no ImageNet weights offline) + DPC on
-# the built-in street scenes, 128x256 crops, batch 4, the paper's optimiser
-# (Adam 1e-3, decay 4e-5 on conv weights, poly 0.9) for a CPU-sized budget.
+# The paper's claim in miniature (tools/experiments/shufflenetv2_dpc_heads.py):
+# ShuffleNet V2 at OS 16 with the DPC head, from scratch (no ImageNet
+# weights offline), on the built-in street scenes: 128x256 crops, batch 4,
+# the paper's optimiser (Adam 1e-3, decay 4e-5 on conv weights, poly 0.9)
+# for a CPU-sized budget of 300 iterations.
 _base_ = [
     '../_base_/models/shufflenetv2-os16_dpc.py',
     '../_base_/datasets/street_scenes.py', '../_base_/default_runtime.py',

@@ -177,3 +177,9 @@ class ShuffleNetV2Atrous(ShuffleNetV2):
         conv5 = f'{prefix}layers.{_CONV5_INDEX}.'
         for key in [k for k in state_dict if k.startswith(conv5)]:
             del state_dict[key]
+
+    def train(self, mode: bool = True):
+        """Set the mode (mmpretrain's ``train`` returns None, so
+        ``model.eval()`` could not be chained); returns ``self``."""
+        super().train(mode)
+        return self
