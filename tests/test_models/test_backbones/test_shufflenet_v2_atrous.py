@@ -4,11 +4,20 @@ mmpretrain classifier -> segmentation backbone checkpoint round trip."""
 import pytest
 import torch
 import torch.nn as nn
+from mmengine.registry import DefaultScope
 from mmengine.runner import checkpoint as mmengine_checkpoint
 from mmpretrain.registry import MODELS as PRETRAIN_MODELS
 
 import mmseg_efficient  # noqa: F401  (registers the plugin)
 from mmseg_efficient.models.backbones import ShuffleNetV2Atrous
+
+
+
+def _build_pretrain(cfg):
+    """Build from mmpretrain's registry whatever the current default scope."""
+    with DefaultScope.overwrite_default_scope('mmpretrain'):
+        return PRETRAIN_MODELS.build(cfg)
+
 
 # Stage output sizes of a 1x3x64x128 input and the depthwise dilation of
 # every unit (DeepLab's rule: a stage's first unit keeps the previous rate).
@@ -48,7 +57,7 @@ def test_output_stride_sizes_and_dilations(output_stride):
 
 def test_conv5_dropped_and_counts():
     # mmpretrain's ShuffleNetV2 1.0x minus conv5 (464 -> 1024 + BN)
-    full = PRETRAIN_MODELS.build(dict(type='ShuffleNetV2'))
+    full = _build_pretrain(dict(type='ShuffleNetV2'))
     n_full = sum(p.numel() for p in full.parameters())
     ours = sum(p.numel() for p in ShuffleNetV2Atrous().parameters())
     assert ours == n_full - (464 * 1024 + 2 * 1024) == 776420
@@ -80,7 +89,7 @@ def _strict_load_state_dict(calls):
 @pytest.mark.parametrize('output_stride', [32, 16])
 def test_mmpretrain_classifier_checkpoint_round_trip(tmp_path, monkeypatch,
                                                      output_stride):
-    classifier = PRETRAIN_MODELS.build(
+    classifier = _build_pretrain(
         dict(
             type='ImageClassifier',
             backbone=dict(type='ShuffleNetV2', widen_factor=1.0),
