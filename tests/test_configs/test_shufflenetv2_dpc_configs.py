@@ -131,13 +131,12 @@ def test_short_train_then_test(street_data, tmp_path):
         'tools/train.py', config, '--work-dir', work_dir, '--cfg-options',
         *data_root_opts(street_data), 'train_cfg.max_iters=4',
         'train_cfg.val_interval=4', 'param_scheduler.0.end=4',
-        'default_hooks.checkpoint.interval=4',
-        'train_dataloader.num_workers=0', 'val_dataloader.num_workers=0'
+        'default_hooks.checkpoint.interval=4'
     ])
     proc = run_tool([
         'tools/test.py', config,
         osp.join(work_dir, 'iter_4.pth'), '--work-dir',
         osp.join(work_dir, 'test'), '--cfg-options',
-        *data_root_opts(street_data), 'test_dataloader.num_workers=0'
+        *data_root_opts(street_data)
     ])
     assert 'mIoU' in proc.stdout + proc.stderr
