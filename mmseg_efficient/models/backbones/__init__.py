@@ -1,5 +1,9 @@
 # Copyright (c) mmseg_efficient contributors. All rights reserved.
 from .essnet import ERFNetEncoder, ESSNetA, ESSNetB
+from .ndnet import NarrowBottleneck, NDNet
 from .wspdnet import WSPDNet
 
-__all__ = ['ERFNetEncoder', 'ESSNetA', 'ESSNetB', 'WSPDNet']
+__all__ = [
+    'ERFNetEncoder', 'ESSNetA', 'ESSNetB', 'NarrowBottleneck', 'NDNet',
+    'WSPDNet'
+]
