@@ -152,13 +152,13 @@ def test_street_config_trains_and_tests_through_the_tools(
         street_data, tmp_path):
     config = 'configs/ndnet/fcn32_ndnet61_1xb4-300i_streetscenes-128x256.py'
     opts = data_root_opts(street_data) + [
-        'train_cfg.max_iters=4', 'train_cfg.val_interval=4',
-        'default_hooks.checkpoint.interval=4',
+        'train_cfg.max_iters=4', 'default_hooks.checkpoint.interval=4',
         'train_dataloader.batch_size=2'
     ]
+    # validation through tools/test.py only
     run_tool([
         'tools/train.py', config, '--work-dir',
-        str(tmp_path), '--cfg-options', *opts
+        str(tmp_path), '--cfg-options', 'train_cfg.val_begin=5', *opts
     ])
     proc = run_tool([
         'tools/test.py', config,

@@ -31,7 +31,7 @@ if [ -z "${SKIP_TRAIN:-}" ]; then
       echo "[$(date +%T)] train ndnet$d seed $seed"
       # validation only through tools/test.py below
       $PY tools/train.py "$cfg" --work-dir "$wd" --cfg-options $ROOT_OPTS \
-        randomness.seed=$seed train_cfg.val_interval=100000 \
+        randomness.seed=$seed train_cfg.val_begin=100000 \
         > "$wd.train.log" 2>&1
       $PY tools/test.py "$cfg" "$wd/iter_300.pth" --work-dir "$wd" \
         --cfg-options $ROOT_OPTS > "$wd/test.log" 2>&1
@@ -62,6 +62,6 @@ if [ -z "${SKIP_BENCH:-}" ]; then
     configs/ndnet/fcn32_ndnet61_1xb16-80k_cityscapes-1024x1024.py \
     mmseg::fastscnn/fast_scnn_8xb4-160k_cityscapes-512x1024.py \
     mmseg::erfnet/erfnet_fcn_4xb4-160k_cityscapes-512x1024.py \
-    --shape 512 1024 --device cpu --threads 2 --out "$OUT/benchmark.json" \
+    --shape 512 1024 --device cpu --threads 2 --warmup 3 --iters 10 --out "$OUT/benchmark.json" \
     2>&1 | tee "$OUT/benchmark.log"
 fi
