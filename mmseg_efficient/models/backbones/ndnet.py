@@ -86,9 +86,11 @@ class NarrowBottleneck(BaseModule):
                                act_cfg=act_cfg, **common)
         self.conv2 = _sep_conv(mid_channels, out_channels, 1, dilation,
                                act_cfg=None, **common)
-        self.shortcut = _sep_conv(
-            in_channels, out_channels, stride, dilation, act_cfg=None, **
-            common) if projection else nn.Identity()
+        if projection:
+            self.shortcut = _sep_conv(in_channels, out_channels, stride,
+                                      dilation, act_cfg=None, **common)
+        else:
+            self.shortcut = nn.Identity()
         self.act = build_activation_layer(
             act_cfg) if act_cfg else nn.Identity()
 
