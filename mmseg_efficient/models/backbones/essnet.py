@@ -13,7 +13,8 @@ from mmengine.model import BaseModule
 from mmseg.models.backbones.erfnet import DownsamplerBlock
 from mmseg.registry import MODELS
 
-from ..layers.essnet_blocks import ESSNetBlock, NonBottleneck1dK, parse_variant
+from ..layers.essnet_blocks import (ESSNetBlock, FactorizedResidualBlock,
+                                    parse_variant)
 from ..utils import check_out_indices, per_stage
 
 
@@ -128,7 +129,7 @@ class ERFNetEncoder(BaseModule):
                 dilation = dilations[i][j % len(dilations[i])]
                 if j < num_non_bt_1d[i]:
                     layers.append(
-                        NonBottleneck1dK(
+                        FactorizedResidualBlock(
                             channels,
                             drop_rate=drop_rates[i],
                             dilation=dilation,

@@ -9,7 +9,7 @@ from mmengine.model import BaseModule
 from mmseg.models.backbones.erfnet import DownsamplerBlock
 from mmseg.registry import MODELS
 
-from ..layers.essnet_blocks import DWSDilBlock, NonBottleneck1dK
+from ..layers.essnet_blocks import DWSDilBlock, FactorizedResidualBlock
 from ..utils import check_out_indices, per_stage
 
 
@@ -87,7 +87,7 @@ class WSPDNet(BaseModule):
             layers = [DownsamplerBlock(channels_in, channels, **cfgs)]
             if i < 2:
                 layers += [
-                    NonBottleneck1dK(
+                    FactorizedResidualBlock(
                         channels,
                         drop_rate=drop_rates[i],
                         kernel_size=kernel_sizes[i],
