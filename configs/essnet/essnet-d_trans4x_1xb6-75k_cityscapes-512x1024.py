@@ -7,7 +7,5 @@ model = dict(
     decode_head=dict(
         stage_channels=(16, ),
         upsample_cfg=dict(
-            _delete_=True,
-            type='DeconvModule',
-            kernel_size=4,
+            _delete_=True, type='DeconvModule', kernel_size=4,
             scale_factor=4)))

@@ -11,7 +11,5 @@ model = dict(
         ppm_channels=32,
         stage_channels=(16, ),
         upsample_cfg=dict(
-            _delete_=True,
-            type='DeconvModule',
-            kernel_size=4,
+            _delete_=True, type='DeconvModule', kernel_size=4,
             scale_factor=4)))

@@ -48,16 +48,21 @@ def test_ppm_head_parameters():
     assert deconv == 256 * 16 * 16 + 16 + 2 * 16
 
 
-def test_upsampling_deconvs_reach_every_output_pixel():
-    """A single input pixel reaches a whole stride x stride cell of the
-    output of trans8x's 8x8 stride-8 output layer."""
-    head = MODELS.build(
+def _head_without_stages(out_cfg):
+    """ESSNet-trans8x / -nodec style: the output layer on the encoder."""
+    return MODELS.build(
         dict(
             type='ESSNetHead',
             in_channels=8,
             stage_channels=(),
             num_classes=3,
-            out_cfg=dict(type='deconv', kernel_size=8, stride=8))).eval()
+            out_cfg=out_cfg)).eval()
+
+
+def test_upsampling_deconvs_reach_every_output_pixel():
+    """A single input pixel reaches a whole stride x stride cell of the
+    output of trans8x's 8x8 stride-8 output layer."""
+    head = _head_without_stages(dict(type='deconv', kernel_size=8, stride=8))
     x = torch.zeros(1, 8, 4, 4)
     base = head([x])
     x[0, :, 1, 2] = 1.0
@@ -67,12 +72,6 @@ def test_upsampling_deconvs_reach_every_output_pixel():
 
 
 def test_nodec_leaves_the_logits_at_the_feature_resolution():
-    head = MODELS.build(
-        dict(
-            type='ESSNetHead',
-            in_channels=8,
-            stage_channels=(),
-            num_classes=3,
-            out_cfg=None)).eval()
+    head = _head_without_stages(None)
     assert head.conv_seg.kernel_size == (1, 1)
     assert head([torch.randn(1, 8, 4, 6)]).shape == (1, 3, 4, 6)
