@@ -56,7 +56,8 @@ class ERFNetEncoder(BaseModule):
         dilations (Sequence[int | Sequence[int]]): Dilations of each stage's
             blocks, cycled. Default: (1, 1, (2, 4, 8, 16)).
         drop_rates (Sequence[float]): Dropout of each stage's blocks.
-            Default: (0., 0.03, 0.3) as ERFNet.
+            Default: (0., 0.03, 0.3), ERFNet's code's values (the thesis
+            only says "a constant of 0.3", §3.4.1).
         variant (str): Layer of the Conv-modules: 'D', 'DGC', 'DGCS',
             'DG<n>' or 'DG<n>S'. Default: 'D'.
         groups (int, optional): Groups for 'DGC'/'DGCS'. Default: None.
