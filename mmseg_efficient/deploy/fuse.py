@@ -10,8 +10,8 @@
   their stride become a 1x1 conv and a pixel shuffle (same function).
 * :func:`prepare_for_deploy`: the whole deploy path: gradual-grouping convs
   to true grouped convs (:func:`convert_to_grouped`), the above, and each
-  module's own ``switch_to_deploy()`` (e.g. ESSNet's 1x1-upsampling block
-  runs its conv before the upsampling).
+  module's own ``switch_to_deploy()`` and :func:`interp_conv_first` (ESSNet's
+  1x1-upsampling blocks run their conv before the upsampling).
 
 Which batch norms follow which conv is found by running the model once on
 an example input (so any family works, whatever its forward looks like):
@@ -35,7 +35,7 @@ from ..models.utils import ChannelShuffle
 
 __all__ = [
     'remove_training_only', 'fold_batchnorm', 'prepare_for_deploy',
-    'PixelShuffleDeconv', 'deconv_to_pixel_shuffle',
+    'PixelShuffleDeconv', 'deconv_to_pixel_shuffle', 'interp_conv_first',
     'StaticAdaptiveAvgPool2d', 'static_adaptive_pool',
     'DROPOUT_TYPES', 'PERMUTATION_TYPES'
 ]
@@ -243,6 +243,46 @@ def fold_batchnorm(model: nn.Module,
     return folded
 
 
+def interp_conv_first(model: nn.Module) -> List[str]:
+    """Run the 1x1 conv (+ batch norm) of mmseg's ``InterpConv`` blocks
+    (ESSNet's "1x1 upsampling": upsample, then conv-norm-act) *before* the
+    upsampling, in place; return the names of the rewritten blocks.
+
+    Bilinear / nearest interpolation mixes pixels with weights summing to 1
+    and a 1x1 conv with an eval-mode batch norm mixes channels affinely, so
+    they commute (exactly, up to float rounding); the activation stays
+    after the upsampling. The conv then costs 1 / scale**2 of its MACs and
+    the interpolation runs on the block's output channels. Blocks with a
+    larger kernel, another norm, another order or ``conv_first`` already
+    are left alone.
+    """
+    try:
+        from mmseg.models.backbones.unet import InterpConv
+    except ImportError:  # pragma: no cover
+        return []
+    names = []
+    for name, m in model.named_modules():
+        if not isinstance(m, InterpConv) or len(m.interp_upsample) != 2:
+            continue
+        upsample, conv_module = m.interp_upsample
+        conv = getattr(conv_module, 'conv', None)
+        norm = conv_module.norm if getattr(conv_module, 'with_norm',
+                                           False) else None
+        if (not hasattr(upsample, 'mode') or upsample.mode
+                not in ('bilinear', 'nearest') or conv is None
+                or tuple(conv_module.order) != ('conv', 'norm', 'act')
+                or tuple(conv.kernel_size) != (1, 1)
+                or tuple(conv.stride) != (1, 1)
+                or tuple(conv.padding) != (0, 0)
+                or (norm is not None and not isinstance(norm, _BatchNorm))):
+            continue
+        act = conv_module.activate if conv_module.with_activation else None
+        m.interp_upsample = nn.Sequential(conv, norm or nn.Identity(),
+                                          upsample, act or nn.Identity())
+        names.append(name)
+    return names
+
+
 class PixelShuffleDeconv(nn.Module):
     """A transposed conv whose kernel equals its stride (no overlap), as a
     1x1 conv to ``C_out * s_h * s_w`` channels followed by a pixel shuffle.
@@ -369,7 +409,8 @@ def prepare_for_deploy(model: nn.Module,
     """Turn an eval-mode segmentor into its deploy form, in place.
 
     Steps: maskable convs to true grouped convs, dropout removed, each
-    module's ``switch_to_deploy()``, batch norms folded (found with one
+    module's ``switch_to_deploy()``, the 1x1 conv of ``InterpConv`` blocks
+    before their upsampling (:func:`interp_conv_first`), batch norms folded (found with one
     tensor-mode forward at ``shape``), non-overlapping transposed convs as
     1x1 conv + pixel shuffle.
 
@@ -389,12 +430,12 @@ def prepare_for_deploy(model: nn.Module,
 
     Returns:
         dict: ``grouped`` (number of converted convs), ``dropouts``,
-        ``switched``, ``folded_bn`` and ``pixel_shuffle`` (lists of module
-        names).
+        ``switched``, ``interp_conv_first``, ``folded_bn`` and
+        ``pixel_shuffle`` (lists of module names).
     """
     model.eval()
-    report = dict(grouped=0, dropouts=[], switched=[], folded_bn=[],
-                  pixel_shuffle=[])
+    report = dict(grouped=0, dropouts=[], switched=[], interp_conv_first=[],
+                  folded_bn=[], pixel_shuffle=[])
     if grouped and get_masked_convs(model):
         if allow_alpha:
             for _, conv in get_masked_convs(model):
@@ -406,6 +447,7 @@ def prepare_for_deploy(model: nn.Module,
         if hasattr(m, 'switch_to_deploy') and callable(m.switch_to_deploy):
             m.switch_to_deploy()
             report['switched'].append(name)
+    report['interp_conv_first'] = interp_conv_first(model)
     if fold_bn:
         device = next(model.parameters()).device
         x = torch.rand(1, 3, *shape, device=device)

@@ -68,7 +68,7 @@ def test_export_matches_onnxruntime(config, tmp_path):
             assert stats['max_abs_diff'] <= 1e-4 and stats['same_argmax']
     assert record['folded_bn'], 'every family here has conv -> BN pairs'
     if 'essnet-dg2' in stem:
-        assert record['switched_to_deploy']  # 1x1 conv before upsampling
+        assert record['interp_conv_first']  # 1x1 conv before upsampling
 
 
 def test_failed_export_leaves_nothing(tmp_path):

@@ -9,8 +9,8 @@ weights with ``random``), then turns it into its deploy form
   grouped convs (``convert_to_grouped``, the implementation
   ``convert_grouped.py`` uses; with random weights alpha is set to 0 first),
 * dropout / drop-path removed,
-* modules' own ``switch_to_deploy()`` (ESSNet's 1x1-upsampling block runs its
-  conv before the upsampling),
+* modules' own ``switch_to_deploy()``; the 1x1 conv of mmseg's ``InterpConv``
+  (ESSNet's 1x1-upsampling) runs before the upsampling,
 * batch norms folded into the conv before them,
 
 checks that the deploy model gives the original logits, exports its
@@ -117,7 +117,8 @@ def deploy_and_export(config, checkpoint, out_dir, shape=(512, 1024),
         deployed, shape=shape, fold_bn=fold_bn, allow_alpha=random_weights)
     log(f'{stem}: grouped convs {steps["grouped"]}, dropouts removed '
         f'{len(steps["dropouts"])}, BN folded {len(steps["folded_bn"])}, '
-        f'switched to deploy {len(steps["switched"])}')
+        f'switched to deploy {len(steps["switched"])}, 1x1 conv before '
+        f'upsampling {len(steps["interp_conv_first"])}')
     names = ['logits'] + [f'logits_{i}' for i in range(1, len(ref))]
     torch_check = check_equivalence(
         ref, torch_outputs(deployed, x), names, atol,
@@ -150,6 +151,7 @@ def deploy_and_export(config, checkpoint, out_dir, shape=(512, 1024),
             grouped_convs=steps['grouped'],
             folded_bn=steps['folded_bn'], dropouts=steps['dropouts'],
             switched_to_deploy=steps['switched'],
+            interp_conv_first=steps['interp_conv_first'],
             torch_check=torch_check, onnxruntime_check=ort_check,
             atol=atol)
         with open(osp.join(tmp, f'{stem}.json'), 'w') as f:
