@@ -31,7 +31,8 @@ def build_segmentor(cfg: Config, checkpoint: Optional[str] = None,
                     drop_auxiliary: bool = True,
                     device: str = 'cpu') -> torch.nn.Module:
     """Build ``cfg.model`` for analysis: BN instead of SyncBN, eval mode,
-    auxiliary heads dropped, optionally with a checkpoint.
+    auxiliary heads dropped, loss class weights read from files dropped,
+    optionally with a checkpoint.
 
     Args:
         cfg (Config): A segmentation config.
@@ -40,15 +41,33 @@ def build_segmentor(cfg: Config, checkpoint: Optional[str] = None,
             Default: True.
         device (str): Device to put the model on. Default: 'cpu'.
     """
+    import copy
+
     from mmseg.registry import MODELS
     init_default_scope(cfg.get('default_scope', 'mmseg'))
-    model = MODELS.build(cfg.model)
+    model_cfg = copy.deepcopy(cfg.model)
+    _drop_file_class_weights(model_cfg)
+    model = MODELS.build(model_cfg)
     model = revert_sync_batchnorm(model)
     if checkpoint:
         load_weights(model, checkpoint)
     if drop_auxiliary and getattr(model, 'auxiliary_head', None) is not None:
         model.auxiliary_head = None
     return model.to(device).eval()
+
+
+def _drop_file_class_weights(node) -> None:
+    """Loss class weights given as a file path (read when the loss is
+    built, e.g. segformer_kitti's class-balanced ``.npy``) are training-only:
+    set them to None so that analysis builds need no dataset files."""
+    if isinstance(node, dict):
+        if isinstance(node.get('class_weight'), str):
+            node['class_weight'] = None
+        for value in node.values():
+            _drop_file_class_weights(value)
+    elif isinstance(node, (list, tuple)):
+        for value in node:
+            _drop_file_class_weights(value)
 
 
 def load_weights(model: torch.nn.Module, checkpoint: str) -> dict:

@@ -29,16 +29,19 @@ def _family_key(cfg):
     conv config types (maskable convs) and the channel shuffle."""
     model = cfg.model
 
-    def options(node):
-        return tuple(sorted((k, v) for k, v in node.items()
-                            if isinstance(v, str) and k != 'type'))
+    def options(node):  # string options and the types of sub-configs
+        return tuple(sorted(
+            (k, v if isinstance(v, str) else v.get('type'))
+            for k, v in node.items()
+            if k != 'type' and (isinstance(v, str) or (
+                isinstance(v, dict) and 'type' in v))))
 
     def conv_type(node, key):
         value = node.get(key)
         return value.get('type') if isinstance(value, dict) else None
 
     backbone, head = model.backbone, model.decode_head
-    return (backbone.type, head.type, options(head),
+    return (model.type, backbone.type, head.type, options(head),
             str(backbone.get('variant', '')).endswith('S'),
             conv_type(backbone, 'pw_conv_cfg'),
             conv_type(backbone, 'conv_cfg'))
