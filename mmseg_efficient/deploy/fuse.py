@@ -68,8 +68,10 @@ def remove_training_only(model: nn.Module) -> List[str]:
     Returns:
         list[str]: The names of the replaced modules.
     """
+    # remove_duplicate=False: a dropout shared by several parents is
+    # replaced under every name
     names = [
-        name for name, m in model.named_modules()
+        name for name, m in model.named_modules(remove_duplicate=False)
         if name and isinstance(m, DROPOUT_TYPES)
     ]
     for name in names:
@@ -277,6 +279,14 @@ def interp_conv_first(model: nn.Module) -> List[str]:
                 or (norm is not None and not isinstance(norm, _BatchNorm))):
             continue
         act = conv_module.activate if conv_module.with_activation else None
+        if getattr(upsample, 'size', None) is None and getattr(
+                upsample, 'scale_factor', None):
+            # mmseg's Upsample computes int(size * scale): a constant in an
+            # ONNX export; nn.Upsample's scale keeps H and W dynamic
+            upsample = nn.Upsample(
+                scale_factor=upsample.scale_factor, mode=upsample.mode,
+                align_corners=upsample.align_corners
+                if upsample.mode != 'nearest' else None)
         m.interp_upsample = nn.Sequential(conv, norm or nn.Identity(),
                                           upsample, act or nn.Identity())
         names.append(name)
