@@ -6,6 +6,18 @@ dataset_type = 'CityscapesDataset'
 data_root = 'data/cityscapes/'
 crop_size = (512, 1024)
 num_classes = 19
+# ENet class weights w_c = 1 / ln(1.10 + p_c) (ENet; ESSNet thesis eq. 3.8,
+# gamma = 1.10) of the 19 Cityscapes classes, as published with ERFNet
+# (Eromera/erfnet_pytorch train/main.py, the decoder-stage weights; p_c
+# there counts ERFNet's 20 classes, void included, on the fine train set).
+# Every ESSNet/ERFNet Cityscapes config uses them (thesis §3.4.1). For
+# another dataset: python tools/analysis_tools/class_stats.py CONFIG --c 1.10
+# (mmseg_efficient/datasets/class_weights.py: enet_weights).
+cityscapes_enet_class_weight = [
+    2.8149, 6.9850, 3.7890, 9.9428, 9.7702, 9.5111, 10.3114, 10.0265, 4.6323,
+    9.5608, 7.8698, 9.5169, 10.3737, 6.6616, 10.2605, 10.2879, 10.2898,
+    10.4054, 10.1381
+]
 train_pipeline = [
     dict(type='LoadImageFromFile'),
     dict(type='LoadCheckedAnnotations', num_classes=num_classes),
