@@ -7,5 +7,5 @@ model = dict(
     backbone=dict(
         variant='DG2',
         init_cfg=dict(
-            checkpoint='work_dirs/essnetb-dg2_p1-enc_1xb6-50k_cityscapes-512x1024/'
-            'iter_50000.pth')))
+            checkpoint='work_dirs/essnetb-dg2_p1-enc_1xb6-50k_'
+            'cityscapes-512x1024/iter_50000.pth')))

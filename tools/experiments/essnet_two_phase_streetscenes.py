@@ -7,9 +7,9 @@ seed and at the same total number of iterations (600):
 
 - one-phase: configs/demo/essnet-d_ups_1xb4-600i_streetscenes-128x256.py
   (600 iterations end to end);
-- two-phase: configs/demo/essnetb-d_enc-p1_1xb4-300i_streetscenes-128x256.py
+- two-phase: configs/demo/essnetb-d_p1-enc_1xb4-300i_streetscenes-128x256.py
   (300 iterations, encoder + 1x1 classifier on 1/8 labels), then
-  configs/demo/essnet-d_ups-p2_1xb4-300i_streetscenes-128x256.py (300
+  configs/demo/essnet-d_p2_ups_1xb4-300i_streetscenes-128x256.py (300
   iterations, encoder loaded from phase 1),
 
 through tools/train.py, and evaluates each final checkpoint with
@@ -18,7 +18,8 @@ batch, optimizer (Adam 1e-3 + poly, restarted in phase 2), class weights.
 
 Not part of CI (minutes per run on a CPU). Run from the repository root::
 
-    OMP_NUM_THREADS=1 python tools/experiments/essnet_two_phase_streetscenes.py \
+    OMP_NUM_THREADS=1 python \
+        tools/experiments/essnet_two_phase_streetscenes.py \
         --out /tmp/essnet-recipe --seeds 0 1 2
 
 It generates --num-train/--num-val street scenes (seed 0) under OUT/data
@@ -37,8 +38,8 @@ import time
 
 DEMO = 'configs/demo'
 ONE_PHASE = f'{DEMO}/essnet-d_ups_1xb4-600i_streetscenes-128x256.py'
-PHASE1 = f'{DEMO}/essnetb-d_enc-p1_1xb4-300i_streetscenes-128x256.py'
-PHASE2 = f'{DEMO}/essnet-d_ups-p2_1xb4-300i_streetscenes-128x256.py'
+PHASE1 = f'{DEMO}/essnetb-d_p1-enc_1xb4-300i_streetscenes-128x256.py'
+PHASE2 = f'{DEMO}/essnet-d_p2_ups_1xb4-300i_streetscenes-128x256.py'
 METRIC = re.compile(r'aAcc: ([\d.]+)\s+mIoU: ([\d.]+)')
 
 

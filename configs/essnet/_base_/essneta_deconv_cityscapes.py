@@ -15,8 +15,8 @@ model = dict(
     backbone=dict(
         init_cfg=dict(
             type='Pretrained',
-            checkpoint='work_dirs/essneta-d_p1-enc_1xb6-50k_cityscapes-512x1024/'
-            'iter_50000.pth',
+            checkpoint='work_dirs/essneta-d_p1-enc_1xb6-50k_'
+            'cityscapes-512x1024/iter_50000.pth',
             prefix='backbone.')),
     decode_head=dict(
         loss_decode=dict(
