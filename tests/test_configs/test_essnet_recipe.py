@@ -232,6 +232,16 @@ def test_street_two_phase_runs_through_the_tools(street_data, tmp_path):
         f'model.backbone.init_cfg.checkpoint={p1}/iter_2.pth'
     ])
     log = proc.stdout + proc.stderr
-    assert f'load model from: {p1}/iter_2.pth' in log
+    assert f'load backbone. in model from: {p1}/iter_2.pth' in log
     assert 'missing keys in source state_dict' not in log
+    # mmengine's init report (written to the work dir's log file only):
+    # every backbone parameter came from phase 1
+    (log_file, ) = glob.glob(osp.join(p2, '*', '*.log'))
+    with open(log_file) as f:
+        log = f.read()
+    report = re.findall(r'^(backbone\.\S+) - torch\.Size.*:\s*\n(.*)$', log,
+                        re.M)
+    assert len(report) > 100
+    assert all(line.startswith('PretrainedInit: load from') for _, line in
+               report)
     assert osp.exists(osp.join(p2, 'iter_2.pth'))
