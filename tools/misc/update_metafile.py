@@ -23,6 +23,13 @@ from mmseg_efficient.utils import (build_segmentor, count_params,  # noqa
                                    load_config, model_complexity)
 
 
+class _NoAliasDumper(yaml.SafeDumper):
+    """Writes repeated entries (e.g. the same ``Paper``) in full."""
+
+    def ignore_aliases(self, data):
+        return True
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('metafile')
@@ -53,8 +60,8 @@ def main(argv=None):
               + (f", {md['FLOPs (G)']} GMACs" if args.flops else ''))
     with open(args.metafile, 'w') as f:
         f.write(header)
-        yaml.safe_dump(meta, f, sort_keys=False, allow_unicode=True,
-                       width=79)
+        yaml.dump(meta, f, Dumper=_NoAliasDumper, sort_keys=False,
+                  allow_unicode=True, width=79)
 
 
 if __name__ == '__main__':
