@@ -33,13 +33,15 @@ def _cfg(config):
 
 
 def _is_cityscapes(cfg):
-    return 'cityscapes' in cfg.train_dataloader.dataset.data_root
+    loader = cfg.get('train_dataloader') or {}
+    return 'cityscapes' in (loader.get('dataset') or {}).get('data_root', '')
 
 
 def _essnet_family(cfg):
     """ESSNet thesis models: the ERFNet/ESSNet/WSPD-Net backbones."""
-    return cfg.model.backbone.type in ('ERFNetEncoder', 'ESSNetB', 'ESSNetA',
-                                       'WSPDNet')
+    backbone = (cfg.get('model') or {}).get('backbone') or {}
+    return backbone.get('type') in ('ERFNetEncoder', 'ESSNetB', 'ESSNetA',
+                                    'WSPDNet')
 
 
 def _init_checkpoint(cfg):
@@ -47,10 +49,13 @@ def _init_checkpoint(cfg):
     return init.get('checkpoint')
 
 
-CITYSCAPES_ESSNET = [
-    c for c in CONFIGS if _is_cityscapes(_cfg(c)) and _essnet_family(_cfg(c))
+ESSNET = [c for c in CONFIGS if _essnet_family(_cfg(c))]
+CITYSCAPES_ESSNET = [c for c in ESSNET if _is_cityscapes(_cfg(c))]
+# ESSNet-family configs whose encoder starts from a phase-1 run of ours
+PHASE2 = [
+    c for c in ESSNET
+    if str(_init_checkpoint(_cfg(c)) or '').startswith('work_dirs/')
 ]
-PHASE2 = [c for c in CONFIGS if _init_checkpoint(_cfg(c))]
 SCHEDULES = osp.join(REPO, 'configs', '_base_', 'schedules')
 
 
