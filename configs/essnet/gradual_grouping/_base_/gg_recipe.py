@@ -19,9 +19,13 @@ gg_p1_hooks = [
 # trains at 5e-4; then all train at one lr, halved by ReduceOnPlateau.
 gg_p2_pw_conv_cfg = dict(
     _delete_=True, type='MaskedGroupConv2d', alpha=0.0)
-# One param group per parameter, so that LrMultiplierWindowHook can scale the
-# backbone's lr alone.
+# One param group per parameter, so that LrMultiplierWindowHook can scale
+# the backbone's lr alone.
 gg_p2_paramwise_cfg = dict(custom_keys={'backbone': dict(lr_mult=1.0)})
 gg_p2_hooks = [
-    dict(type='LrMultiplierWindowHook', end=5000, prefix='backbone', lr_mult=1e-16)
+    dict(
+        type='LrMultiplierWindowHook',
+        end=5000,
+        prefix='backbone',
+        lr_mult=1e-16)
 ]
