@@ -1,3 +1,4 @@
 # Copyright (c) mmseg_efficient contributors. All rights reserved.
+from .efficientseg_head import EfficientSegHead  # noqa: F401
 from .essnet_heads import ERFNetHead, ESSNetHead, ESSNetPPMHead  # noqa: F401
 from .label_downsample_head import LabelDownsampleHead, downsample_label  # noqa: F401,E501
