@@ -58,14 +58,20 @@ def check_data_roots(cfg: Config, config_path: str = '<config>',
         loader = cfg.get(key)
         if not loader or 'dataset' not in loader:
             continue
-        root = loader['dataset'].get('data_root')
+        # dataset wrappers (e.g. RareClassOversampledDataset) nest the
+        # dataset that has the data_root
+        dataset, path = loader['dataset'], f'{key}.dataset'
+        while 'data_root' not in dataset and isinstance(
+                dataset.get('dataset'), dict):
+            dataset, path = dataset['dataset'], f'{path}.dataset'
+        root = dataset.get('data_root')
         if root and not osp.isdir(root):
             hint = ''
             if 'street_scenes' in str(root):
                 hint = (' Generate the built-in street scenes with: python '
                         f'tools/misc/generate_street_data.py --out {root}')
             raise FileNotFoundError(
-                f'{key}.dataset.data_root={root!r} (config {config_path}) '
+                f'{path}.data_root={root!r} (config {config_path}) '
                 f'does not exist.{hint}')
 
 

@@ -203,11 +203,21 @@ class RareClassRandomCrop(RandomCrop):
     - gt_seg_map
 
     Args:
-        crop_size (int | tuple[int, int]): (h, w) of the crop.
+        crop_size (int | Sequence[int]): (h, w) of the crop.
         cat_max_ratio (float): See mmseg's ``RandomCrop``. Default: 1.0.
         ignore_index (int): Label ignored by ``cat_max_ratio``.
             Default: 255.
     """
+
+    def __init__(self,
+                 crop_size: Union[int, Sequence[int]],
+                 cat_max_ratio: float = 1.,
+                 ignore_index: int = 255):
+        # mmseg's RandomCrop wants a tuple; configs passed through JSON or
+        # --cfg-options give lists
+        if isinstance(crop_size, list):
+            crop_size = tuple(crop_size)
+        super().__init__(crop_size, cat_max_ratio, ignore_index)
 
     def crop_bbox(self, results: dict) -> tuple:
         """The crop window: around ``rare_class`` when it is present."""
