@@ -38,7 +38,7 @@ class EfficientSegEncoder(BaseModule):
     A 3x3 stride-2 stem (ConvModule, HSwish), the 15 bnecks of
     MobileNetV3-Large (mmseg's ``InvertedResidualV3``, channels scaled by
     ``width`` as in the authors' code, see
-    :func:`~mmseg_efficient.models.layers.efficientseg_blocks.efficientseg_specs`)
+    :func:`~mmseg_efficient.models.layers.efficientseg_specs`)
     and two 1x1 ConvModules (HSwish) ``C -> expanded -> C`` on the 1/32
     output. Unlike mmseg's ``MobileNetV3`` backbone there is no dilation
     (the decoder upsamples instead) and every channel count follows
