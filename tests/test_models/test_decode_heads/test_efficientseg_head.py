@@ -153,3 +153,36 @@ def test_class_weighted_loss_is_pytorchs_weighted_cross_entropy():
     ref = F.cross_entropy(logits, label, weight=torch.tensor(weights),
                           ignore_index=255)
     assert torch.allclose(loss(logits, label, ignore_index=255), ref)
+
+
+def test_auxiliary_head_and_ohem_plug_in():
+    """The point of the backbone/head split: mmseg's extras work."""
+    from mmengine.structures import PixelData
+    from mmseg.structures import SegDataSample
+    model = MODELS.build(
+        dict(
+            type='EncoderDecoder',
+            backbone=dict(type='EfficientSegEncoder', width=0.5),
+            decode_head=dict(
+                type='EfficientSegHead',
+                width=0.5,
+                num_classes=19,
+                sampler=dict(type='OHEMPixelSampler', min_kept=100)),
+            auxiliary_head=dict(
+                type='FCNHead',
+                in_channels=56,  # the 1/16 skip at width 0.5
+                in_index=3,
+                channels=16,
+                num_convs=1,
+                num_classes=19,
+                loss_decode=dict(type='CrossEntropyLoss', loss_weight=0.4))))
+    samples = []
+    for _ in range(2):
+        s = SegDataSample()
+        s.gt_sem_seg = PixelData(data=torch.randint(0, 19, (1, 64, 64)))
+        s.set_metainfo(dict(img_shape=(64, 64)))
+        samples.append(s)
+    losses = model.loss(torch.rand(2, 3, 64, 64), samples)
+    assert {'decode.loss_ce', 'aux.loss_ce'} <= set(losses)
+    assert all(torch.isfinite(v).all() for k, v in losses.items()
+               if k.endswith('loss_ce'))
