@@ -13,6 +13,7 @@ import torch.nn as nn
 from mmcv.cnn import build_activation_layer, build_norm_layer
 from mmcv.cnn.bricks.upsample import build_upsample_layer
 from mmseg.models.decode_heads.decode_head import BaseDecodeHead
+from mmseg.models.utils import resize
 from mmseg.registry import MODELS
 
 from ..layers.efficientseg_blocks import (build_bneck, efficientseg_specs,
@@ -46,6 +47,10 @@ class EfficientSegHead(BaseDecodeHead):
       (``upsample_cfg``, bilinear by default);
     - after it the skip (that bneck's input) is concatenated, so the next
       mirror takes twice the channels.
+
+    For inputs whose sides are not multiples of 32 the upsampled features
+    are resized to the skip's size before the concatenation (the authors'
+    code needs multiples of 32).
 
     Finally an x2 upsampling to the input resolution and ``conv_seg``, a
     3x3 conv (no bias) + BN to the classes; the authors' code also applies
@@ -169,6 +174,13 @@ class EfficientSegHead(BaseDecodeHead):
             i = len(self.specs) - 1 - j
             if self.specs[i].stride == 2:
                 x = self.upsamplers[str(i)](x)
+                if i > 0 and x.shape[2:] != skips[-1].shape[2:]:
+                    # inputs not divisible by 32: match the skip's size
+                    x = resize(
+                        x,
+                        size=skips[-1].shape[2:],
+                        mode='bilinear',
+                        align_corners=self.align_corners)
             x = mirror(x)
             if self.specs[i].stride == 2 and i > 0:
                 x = torch.cat((x, skips.pop()), dim=1)

@@ -110,7 +110,9 @@ def test_head_mirrors_the_encoder_and_outputs_full_resolution():
     assert head.logits_act is None  # the authors' h-swish is opt-in
     with torch.no_grad():
         out = _head()(_feats(size=(64, 96)))
+        odd = _head()(_feats(size=(50, 75)))  # not multiples of 32
     assert out.shape == (2, 19, 64, 96)
+    assert odd.shape == (2, 19, 50, 76)  # 2 x the stem's ceil(75 / 2)
 
 
 def test_logits_hswish_quirk_is_optional():
