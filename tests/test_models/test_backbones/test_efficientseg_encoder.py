@@ -92,3 +92,10 @@ def test_bad_arguments_raise_clear_errors():
         efficientseg_specs(1.0, [(3, 1, 16, False, 'ReLU', 2)])
     with pytest.raises(ValueError, match='out_indices'):
         _encoder(out_indices=(5, ))
+
+
+def test_norm_eval_keeps_bn_frozen():
+    enc = _encoder(width=0.5, norm_eval=True).train()
+    bns = [m for m in enc.modules() if isinstance(m, torch.nn.BatchNorm2d)]
+    assert bns and not any(m.training for m in bns)
+    assert _encoder(width=0.5).train().stem.bn.training
