@@ -2,12 +2,15 @@
 # The street-scene generator (``mmseg_efficient.datasets.street_scenes``) is
 # deliberately not imported here: training processes never need it.
 from . import transforms  # noqa: F401
+from .kitti_semantic import (KittiSemanticDataset, street_to_kitti_layout,
+                             write_kitti_splits)
 from .minicity import convert_minicity
 from .rare_class_oversampling import (EFFICIENTSEG_RARE_CLASSES,
                                       RareClassOversampledDataset,
                                       build_class_pixel_index)
 
 __all__ = [
-    'EFFICIENTSEG_RARE_CLASSES', 'RareClassOversampledDataset',
-    'build_class_pixel_index', 'convert_minicity'
+    'EFFICIENTSEG_RARE_CLASSES', 'KittiSemanticDataset',
+    'RareClassOversampledDataset', 'build_class_pixel_index',
+    'convert_minicity', 'street_to_kitti_layout', 'write_kitti_splits'
 ]
