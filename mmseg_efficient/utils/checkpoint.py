@@ -226,7 +226,8 @@ def load_checkpoint_strict(model: torch.nn.Module,
             parts.append(f'{len(unexpected)} of its {len(state_dict)} keys '
                          f'are not in the model ({_some(unexpected)})')
         if reshaped:
-            parts.append(f'{len(reshaped)} have another shape '
+            verb = 'has' if len(reshaped) == 1 else 'have'
+            parts.append(f'{len(reshaped)} {verb} another shape '
                          f'({_some(reshaped)})')
         msg = (f'Checkpoint {filename} does not fit the model '
                f'({type(target).__name__}): ' + '; '.join(parts) + '.')
