@@ -94,10 +94,13 @@ def main(argv=None):
     cfg.resume = args.resume
     check_data_roots(cfg, args.config, ('train_dataloader', 'val_dataloader'))
     if args.resume and cfg.get('load_from') is None:
-        # mmengine trusts work_dir/last_checkpoint alone and silently starts
-        # from iteration 1 when it is missing
+        # mmengine trusts work_dir/last_checkpoint alone: it silently starts
+        # from iteration 1 when the file is missing and fails when it is
+        # empty or dangling
         cfg.load_from = find_resume_checkpoint(cfg.work_dir)
-    elif not args.resume and cfg.get('load_from') is None:
+        if cfg.load_from is None:  # nothing to resume: a first run
+            cfg.resume = False
+    elif not args.resume:
         warn_existing_checkpoints(cfg.work_dir)
 
     if 'runner_type' not in cfg:

@@ -374,9 +374,12 @@ def find_resume_checkpoint(work_dir: str, logger='current') -> Optional[str]:
                     return target
                 reason = f'its target is unusable: {why}'
     if not candidates:
-        if reason and osp.isfile(marker):
+        if osp.isfile(marker):
             warn(f'--resume: {reason} and {work_dir} holds no iter_*.pth / '
                  'epoch_*.pth: starting from iteration 1.')
+        else:
+            print_log(f'--resume: no checkpoint in {work_dir} yet: starting '
+                      'from iteration 1.', logger=logger)
         return None
     skipped = []
     for path in candidates:

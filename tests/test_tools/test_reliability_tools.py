@@ -154,7 +154,8 @@ def _train(work_dir, street_data, max_iters, *extra):
         '--cfg-options', *data_root_opts(street_data),
         f'train_cfg.max_iters={max_iters}', 'train_cfg.val_interval=1000',
         f'param_scheduler.0.end={max_iters}',
-        'default_hooks.checkpoint.interval=2', 'default_hooks.logger.interval=1'
+        'default_hooks.checkpoint.interval=2',
+        'default_hooks.logger.interval=1'
     ])
 
 

@@ -81,7 +81,8 @@ def test_checkpoint_that_does_not_fit_is_refused(tmp_path):
     # opting out loads what fits
     model = Net()
     load_checkpoint_strict(model, path, allow_partial=True)
-    assert not torch.equal(model.backbone[0].weight, before['backbone.0.weight'])
+    assert not torch.equal(model.backbone[0].weight,
+                           before['backbone.0.weight'])
 
 
 def test_ignored_prefix_may_be_absent(tmp_path):
