@@ -37,8 +37,7 @@ setup(
     name='mmseg_efficient',
     version=read_version(),
     description='Efficient real-time semantic segmentation models '
-    '(ESSNet, gradual grouping, EfficientSeg, ShuffleNetV2+DPC, NDNet, '
-    'SegFormer-KITTI) for MMSegmentation 1.x',
+    '(ERFNet, ESSNet, WSPD-Net, gradual grouping) for MMSegmentation 1.x',
     long_description=open(osp.join(HERE, 'README.md')).read(),
     long_description_content_type='text/markdown',
     license='Apache License 2.0',

@@ -4,8 +4,12 @@ PyTorch.
 
 Every fix here is small, targeted and idempotent; :func:`apply_compat` is
 called once when :mod:`mmseg_efficient` is imported, *before* anything from
-``mmseg.models`` is imported. Each piece can be inspected through
-:data:`APPLIED` and is covered by ``tests/test_compat.py``.
+``mmseg.models`` is imported. Each fix first probes whether the bug it fixes
+is present (a version or behaviour check) and patches only then, so a fixed
+upstream is left alone. :data:`APPLIED` maps each applied fix to the reason
+its probe gave, :data:`SKIPPED` each other fix to why it was not applied.
+``MMSEG_EFFICIENT_NO_COMPAT=name1,name2`` (or ``all``) turns fixes off by
+name (:data:`PATCHES`). Each piece is covered by ``tests/test_compat.py``.
 
 1. ``mmcv.ops`` stand-ins (mmcv-lite only): mmseg imports ``point_sample``,
    ``sigmoid_focal_loss``, ``CrissCrossAttention`` and ``PSAMask`` from
@@ -38,21 +42,28 @@ error.
 """
 import importlib
 import importlib.util
+import inspect
 import os
 import os.path as osp
 import pickle
 import sys
 import types
 import warnings
-from typing import Dict
+from typing import Callable, Dict, Optional, Tuple
 
 import torch
 
-__all__ = ['apply_compat', 'APPLIED', 'SAFE_CHECKPOINT_GLOBALS',
-           'UnsafeCheckpointError', 'safe_torch_load']
+__all__ = ['apply_compat', 'APPLIED', 'SKIPPED', 'PATCHES',
+           'SAFE_CHECKPOINT_GLOBALS', 'UnsafeCheckpointError',
+           'safe_torch_load']
 
-#: Which compatibility fixes are active in this process (name -> bool).
-APPLIED: Dict[str, bool] = {}
+#: Fixes active in this process: name -> why its probe found the bug.
+APPLIED: Dict[str, str] = {}
+#: Fixes not applied: name -> why (bug absent, or turned off).
+SKIPPED: Dict[str, str] = {}
+#: Environment variable that turns fixes off (names, comma-separated, or
+#: ``all``).
+NO_COMPAT_ENV = 'MMSEG_EFFICIENT_NO_COMPAT'
 
 
 # ---------------------------------------------------------------------------
@@ -110,10 +121,18 @@ def sigmoid_focal_loss(input: torch.Tensor,
     return loss
 
 
+def _probe_mmcv_ops() -> Optional[str]:
+    if _real_mmcv_ops_available():
+        return None
+    return ('the compiled mmcv.ops cannot be imported (mmcv-lite), and mmseg '
+            'imports point_sample, sigmoid_focal_loss, CrissCrossAttention '
+            'and PSAMask from it')
+
+
 def _install_mmcv_ops_stub() -> bool:
     """Install pure-PyTorch ``mmcv.ops`` stand-ins if the real ops are
     missing. Returns True when the stand-ins are active."""
-    if _real_mmcv_ops_available():
+    if _probe_mmcv_ops() is None:
         return False
     import mmcv
     stub = types.ModuleType('mmcv.ops')
@@ -220,11 +239,23 @@ def safe_torch_load(filename, map_location=None):
                 'state_dict with plain tensors.') from err
 
 
-def _patch_checkpoint_loader() -> bool:
+def _probe_checkpoint_loader() -> Optional[str]:
     if not hasattr(torch.serialization, 'safe_globals'):
         # torch<2.5: no allow-list API; torch.load still defaults to
         # weights_only=False there, so mmengine's loader works as it is.
-        return False
+        return None
+    if inspect.signature(torch.load).parameters['weights_only'].default \
+            is False:
+        return None  # torch<2.6: bare torch.load still unpickles anything
+    from mmengine.runner import checkpoint as ckpt_mod
+    if 'weights_only' in inspect.getsource(ckpt_mod.load_from_local):
+        return None  # mmengine passes weights_only itself
+    return (f'torch {torch.__version__} loads with weights_only=True by '
+            'default and mmengine calls torch.load bare, so its own '
+            'checkpoints (HistoryBuffer, numpy scalars) fail to load')
+
+
+def _patch_checkpoint_loader() -> bool:
     from mmengine.runner import checkpoint as ckpt_mod
 
     def load_from_local(filename, map_location):
@@ -245,6 +276,21 @@ def _patch_checkpoint_loader() -> bool:
 # ---------------------------------------------------------------------------
 # 3. class-weighted cross-entropy with ignore index
 # ---------------------------------------------------------------------------
+def _probe_cross_entropy() -> Optional[str]:
+    from mmseg.models.losses import cross_entropy_loss as ce_mod
+    if getattr(ce_mod.cross_entropy, '__mmseg_efficient__', False):
+        return 'already patched in this process'
+    pred = torch.zeros(1, 2, 1, 2)
+    label = torch.tensor([[[0, 255]]])
+    try:
+        ce_mod.cross_entropy(
+            pred, label, class_weight=torch.ones(2), ignore_index=255)
+    except (IndexError, RuntimeError) as err:
+        return ('mmseg\'s class-weighted cross_entropy indexes class_weight '
+                f'with the ignore label ({type(err).__name__})')
+    return None
+
+
 def _patch_cross_entropy() -> bool:
     from mmseg.models.losses import cross_entropy_loss as ce_mod
     if getattr(ce_mod.cross_entropy, '__mmseg_efficient__', False):
@@ -280,6 +326,18 @@ def _patch_cross_entropy() -> bool:
 # ---------------------------------------------------------------------------
 # 4. CPU (gloo) distributed training
 # ---------------------------------------------------------------------------
+def _probe_cpu_distributed() -> Optional[str]:
+    from mmengine.dist import utils as dist_utils
+    if getattr(dist_utils._init_dist_pytorch, '__mmseg_efficient__', False):
+        return 'already patched in this process'
+    if 'torch.cuda.set_device' not in inspect.getsource(
+            dist_utils._init_dist_pytorch):
+        return None
+    return ("mmengine's pytorch launcher calls torch.cuda.set_device "
+            'unconditionally and the Runner passes device_ids to DDP, so '
+            'CPU (gloo) training fails')
+
+
 def _patch_cpu_distributed() -> bool:
     import torch.distributed as torch_dist
     from mmengine.dist import utils as dist_utils
@@ -342,6 +400,14 @@ def _patch_cpu_distributed() -> bool:
     return True
 
 
+def _probe_pkg_resources() -> Optional[str]:
+    from mmengine.utils import package_utils
+    if 'pkg_resources' not in inspect.getsource(package_utils):
+        return None
+    return ("mmengine resolves 'mmseg::' config paths with pkg_resources, "
+            'whose deprecation warning it triggers on every config load')
+
+
 def check_pkg_resources() -> bool:
     """mmengine 0.10.7 resolves ``mmseg::`` config paths with
     ``pkg_resources`` (removed in setuptools>=82)."""
@@ -355,17 +421,64 @@ def check_pkg_resources() -> bool:
     return True
 
 
-def apply_compat() -> Dict[str, bool]:
-    """Apply every compatibility fix once. Returns :data:`APPLIED`."""
-    if APPLIED:
+def _silence_lite_warning() -> bool:
+    """Install the ``mmcv.ops`` stand-ins and silence mmseg's expected
+    "Fail to import MultiScaleDeformableAttention" warning."""
+    _install_mmcv_ops_stub()
+    warnings.filterwarnings(
+        'ignore', message='Fail to import ``MultiScaleDeformableAttention')
+    return True
+
+
+#: name -> (probe, patch). A probe returns None when the bug is absent, else
+#: the reason the fix is needed; the patch is applied only then.
+PATCHES: Dict[str, Tuple[Callable[[], Optional[str]], Callable[[], bool]]] = {
+    'mmcv_ops_stub': (_probe_mmcv_ops, _silence_lite_warning),
+    'safe_checkpoint_loading': (_probe_checkpoint_loader,
+                                _patch_checkpoint_loader),
+    'pkg_resources': (_probe_pkg_resources, check_pkg_resources),
+    'weighted_cross_entropy': (_probe_cross_entropy, _patch_cross_entropy),
+    'cpu_distributed': (_probe_cpu_distributed, _patch_cpu_distributed),
+}
+
+
+def disabled_patches() -> set:
+    """Names turned off through ``MMSEG_EFFICIENT_NO_COMPAT``.
+
+    Raises:
+        ValueError: An unknown name, naming it and the known ones.
+    """
+    value = os.environ.get(NO_COMPAT_ENV, '').strip()
+    if not value:
+        return set()
+    names = {n.strip() for n in value.split(',') if n.strip()}
+    if 'all' in names:
+        return set(PATCHES)
+    unknown = sorted(names - set(PATCHES))
+    if unknown:
+        raise ValueError(
+            f'{NO_COMPAT_ENV}={value!r}: unknown fix {", ".join(unknown)}; '
+            f'known: {", ".join(PATCHES)} (or all)')
+    return names
+
+
+def apply_compat() -> Dict[str, str]:
+    """Probe and apply every compatibility fix once. Returns
+    :data:`APPLIED` (name -> reason); :data:`SKIPPED` says why the others
+    were not applied."""
+    if APPLIED or SKIPPED:
         return APPLIED
-    APPLIED['mmcv_ops_stub'] = _install_mmcv_ops_stub()
-    if APPLIED['mmcv_ops_stub']:
-        # Expected with mmcv-lite; the stand-ins cover what mmseg needs.
-        warnings.filterwarnings(
-            'ignore', message='Fail to import ``MultiScaleDeformableAttention')
-    APPLIED['safe_checkpoint_loading'] = _patch_checkpoint_loader()
-    APPLIED['pkg_resources'] = check_pkg_resources()
-    APPLIED['weighted_cross_entropy'] = _patch_cross_entropy()
-    APPLIED['cpu_distributed'] = _patch_cpu_distributed()
+    off = disabled_patches()
+    for name, (probe, patch) in PATCHES.items():
+        if name in off:
+            SKIPPED[name] = f'turned off by {NO_COMPAT_ENV}'
+            continue
+        reason = probe()
+        if reason is None:
+            SKIPPED[name] = 'bug not present in the installed versions'
+            continue
+        if patch():
+            APPLIED[name] = reason
+        else:
+            SKIPPED[name] = 'patch could not be applied'
     return APPLIED

@@ -1,7 +1,9 @@
 # Copyright (c) mmseg_efficient contributors. All rights reserved.
 """Shared fixtures: a small built-in street dataset and a tool runner."""
+import importlib.util
 import os
 import os.path as osp
+import re
 import subprocess
 import sys
 
@@ -44,3 +46,21 @@ def run_tool(args, timeout=900, check=True, **kwargs):
             f'{" ".join(args)} failed ({proc.returncode}):\n'
             f'{proc.stdout[-3000:]}\n{proc.stderr[-6000:]}')
     return proc
+
+
+def load_tool(rel_path):
+    """Import a tool script (``tools/...``, relative to the repo) as a
+    module."""
+    name = 'tool_' + re.sub(r'\W', '_', rel_path)
+    spec = importlib.util.spec_from_file_location(name,
+                                                  osp.join(REPO, rel_path))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def write_cfg(tmp_path, name, text):
+    """Write a config file ``name`` under ``tmp_path``; returns its path."""
+    path = tmp_path / name
+    path.write_text(text)
+    return str(path)

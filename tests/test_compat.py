@@ -1,6 +1,7 @@
 # Copyright (c) mmseg_efficient contributors. All rights reserved.
 """The compatibility layer: each fix does what it says, and only when needed."""
 import os
+import subprocess
 import os.path as osp
 import sys
 import types
@@ -212,3 +213,83 @@ def test_cpu_ddp_wrapper_drops_device_ids_and_syncbn(tmp_path):
         assert out.shape == (2, 4, 6, 6)
     finally:
         dist.destroy_process_group()
+
+
+# ---------------------------------------------------------------------------
+# probes, APPLIED reasons and the MMSEG_EFFICIENT_NO_COMPAT switch
+# ---------------------------------------------------------------------------
+def test_every_applied_fix_states_its_reason():
+    assert set(compat.APPLIED) | set(compat.SKIPPED) == set(compat.PATCHES)
+    for name, reason in compat.APPLIED.items():
+        assert isinstance(reason, str) and len(reason) > 20, name
+
+
+def _fixed_cross_entropy(pred, label, weight=None, class_weight=None,
+                         reduction='mean', avg_factor=None,
+                         ignore_index=-100, avg_non_ignore=False):
+    return F.cross_entropy(pred, label, weight=class_weight,
+                           ignore_index=ignore_index)
+
+
+def _init_dist_without_cuda(backend, init_backend='torch', **kwargs):
+    return None
+
+
+def _load_with_weights_only(filename, map_location):
+    return torch.load(filename, map_location=map_location, weights_only=True)
+
+
+@pytest.mark.parametrize('probe,module,attr,fixed', [
+    ('_probe_cross_entropy', 'mmseg.models.losses.cross_entropy_loss',
+     'cross_entropy', _fixed_cross_entropy),
+    ('_probe_cpu_distributed', 'mmengine.dist.utils', '_init_dist_pytorch',
+     _init_dist_without_cuda),
+    ('_probe_checkpoint_loader', 'mmengine.runner.checkpoint',
+     'load_from_local', _load_with_weights_only),
+])
+def test_probe_leaves_a_fixed_upstream_alone(monkeypatch, probe, module, attr,
+                                             fixed):
+    """With the upstream bug fixed (simulated), the probe says so and the
+    fix would not be applied."""
+    import importlib
+    monkeypatch.setattr(importlib.import_module(module), attr, fixed)
+    assert getattr(compat, probe)() is None
+
+
+def test_probes_find_the_bugs_of_this_stack():
+    from mmseg.models.losses import cross_entropy_loss as ce_mod
+    original = ce_mod.cross_entropy.__wrapped__
+    with pytest.raises(IndexError):
+        original(torch.zeros(1, 2, 1, 2), torch.tensor([[[0, 255]]]),
+                 class_weight=torch.ones(2), ignore_index=255)
+
+
+def test_unknown_no_compat_name_is_refused(monkeypatch):
+    monkeypatch.setenv('MMSEG_EFFICIENT_NO_COMPAT', 'cpu_distributed,bogus')
+    with pytest.raises(ValueError, match='bogus') as err:
+        compat.disabled_patches()
+    assert 'weighted_cross_entropy' in str(err.value)  # lists the known
+    monkeypatch.setenv('MMSEG_EFFICIENT_NO_COMPAT', 'all')
+    assert compat.disabled_patches() == set(compat.PATCHES)
+
+
+@pytest.mark.slow
+def test_no_compat_switch_turns_a_fix_off():
+    code = ('import torch, mmseg_efficient\n'
+            'from mmseg_efficient import compat\n'
+            'from mmseg.models.losses import cross_entropy_loss as ce\n'
+            "print(sorted(compat.APPLIED), compat.SKIPPED['weighted_cross_entropy'])\n"
+            'try:\n'
+            '    ce.cross_entropy(torch.zeros(1, 2, 1, 2),\n'
+            '                     torch.tensor([[[0, 255]]]),\n'
+            '                     class_weight=torch.ones(2), ignore_index=255)\n'
+            'except IndexError:\n'
+            "    print('upstream bug visible')\n")
+    env = dict(os.environ, MMSEG_EFFICIENT_NO_COMPAT='weighted_cross_entropy',
+               PYTHONPATH=REPO)
+    proc = subprocess.run([sys.executable, '-c', code], env=env, cwd=REPO,
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert 'weighted_cross_entropy' not in proc.stdout.splitlines()[0]
+    assert 'turned off by MMSEG_EFFICIENT_NO_COMPAT' in proc.stdout
+    assert 'upstream bug visible' in proc.stdout

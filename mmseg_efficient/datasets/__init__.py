@@ -1,5 +1,4 @@
 # Copyright (c) mmseg_efficient contributors. All rights reserved.
+# The street-scene generator (``mmseg_efficient.datasets.street_scenes``) is
+# deliberately not imported here: training processes never need it.
 from . import transforms  # noqa: F401
-from .street_scenes import generate_street_scenes
-
-__all__ = ['generate_street_scenes']

@@ -200,6 +200,9 @@ def load_checkpoint_strict(model: torch.nn.Module,
     """
     from mmengine.logging import print_log
     from mmengine.runner.checkpoint import _load_checkpoint, load_state_dict
+    if '://' not in str(filename):
+        # also when compat's weights-only loader is switched off
+        check_checkpoint_file(filename)
     checkpoint = _load_checkpoint(filename, map_location=map_location)
     state_dict = _state_dict_of(checkpoint, filename)
     for pattern, repl in revise_keys:

@@ -60,6 +60,7 @@ def test_clean_data_loads(data_copy):
     assert seg.shape[-2:] == sample['inputs'].shape[-2:]
 
 
+@pytest.mark.slow
 def test_missing_data_root_names_the_key_and_path(tmp_path):
     missing = str(tmp_path / 'no_data_here')
     proc = run_tool(['tools/train.py', TINY_CFG, '--work-dir',

@@ -250,18 +250,71 @@ def test_cli_refuses_foreign_dataset(tmp_path, capsys):
     assert (foreign / 'keep.png').exists()
 
 
-def test_cli_runs_from_repo_root_without_mmseg(tmp_path):
-    """The script runs as a plain script and never imports mmseg."""
-    env = {k: v for k, v in os.environ.items() if k != 'PYTHONPATH'}
+@pytest.mark.slow
+def test_cli_runs_as_a_script_and_plugin_import_skips_the_generator(
+        tmp_path):
+    """The CLI imports the generator normally; ``import mmseg_efficient``
+    (every training process) does not import it."""
+    env = dict(os.environ, PYTHONPATH=REPO_ROOT)
     res = subprocess.run(
-        [sys.executable, '-X', 'importtime', CLI, '--out',
-         str(tmp_path / 'o'), '--num-train', '1', '--num-val', '1',
-         '--width', '64', '--height', '32'],
-        cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=60)
+        [sys.executable, CLI, '--out', str(tmp_path / 'o'), '--num-train',
+         '1', '--num-val', '1', '--width', '64', '--height', '32'],
+        cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=120)
     assert res.returncode == 0, res.stderr
     assert 'Class pixel fractions' in res.stdout
-    imported = {line.rsplit('|', 1)[-1].strip()
-                for line in res.stderr.splitlines()
-                if line.startswith('import time:')}
-    assert 'numpy' in imported
-    assert not {m for m in imported if m.split('.')[0] in ('mmseg', 'torch')}
+    probe = subprocess.run(
+        [sys.executable, '-c', 'import mmseg_efficient, sys; '
+         "print(sorted(m for m in sys.modules if 'street' in m))"],
+        cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert probe.returncode == 0, probe.stderr
+    assert probe.stdout.strip().splitlines()[-1] == '[]'
+
+
+@pytest.mark.parametrize('flag', ['--num-train', '--num-val'])
+def test_cli_refuses_an_empty_split(tmp_path, capsys, flag):
+    argv = ['--out', str(tmp_path / 'o'), '--num-train', '1', '--num-val',
+            '1', '--width', '64', '--height', '32', flag, '0']
+    assert _load_cli().main(argv) == 2
+    err = capsys.readouterr().err
+    assert flag in err and 'split would be missing' in err
+    assert not osp.exists(tmp_path / 'o')
+
+
+def test_cli_out_that_is_a_file_is_a_one_line_error(tmp_path, capsys):
+    target = tmp_path / 'notes.txt'
+    target.write_text('keep me')
+    argv = ['--out', str(target), '--num-train', '1', '--num-val', '1',
+            '--width', '64', '--height', '32']
+    assert _load_cli().main(argv) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and str(target) in err
+    assert 'is a file' in err
+    assert target.read_text() == 'keep me'
+
+
+def test_failed_generation_leaves_nothing_behind(tmp_path, monkeypatch):
+    from mmseg_efficient.datasets.street_scenes import writer
+    real = writer._render_jobs
+    calls = []
+
+    def failing(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 2:  # the first chunk is on disk by now
+            raise OSError('disk full (simulated)')
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(writer, '_render_jobs', failing)
+    fresh = tmp_path / 'fresh'
+    with pytest.raises(OSError, match='simulated'):
+        ss.generate_street_scenes(str(fresh), num_train=6, num_val=1,
+                                  size=(64, 32))
+    assert not osp.exists(fresh)
+    # an existing root keeps its own files; only the new folders go
+    kept = tmp_path / 'kept'
+    kept.mkdir()
+    (kept / 'README').write_text('mine')
+    calls.clear()
+    with pytest.raises(OSError, match='simulated'):
+        ss.generate_street_scenes(str(kept), num_train=6, num_val=1,
+                                  size=(64, 32))
+    assert sorted(os.listdir(kept)) == ['README']

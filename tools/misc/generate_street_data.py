@@ -12,51 +12,15 @@ is given. When regenerating, only ``<out>/leftImg8bit``, ``<out>/gtFine`` and
 the manifest are replaced; nothing outside ``--out`` is ever deleted.
 """
 import argparse
-import importlib.util
 import os
 import os.path as osp
 import shutil
 import sys
 
-REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-MODULE = 'mmseg_efficient.datasets.street_scenes'
-GENERATED_DIRS = ('leftImg8bit', 'gtFine')
+sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
+import _bootstrap  # noqa: E402,F401
 
-
-def import_generator():
-    """Import :mod:`mmseg_efficient.datasets.street_scenes`.
-
-    The package is looked up as usual (installed, or on ``sys.path``); when
-    it cannot be found, the repository root is added to ``sys.path``. Only
-    the generator's own file is executed: ``mmseg_efficient/__init__.py``
-    imports mmseg, which takes seconds and is not needed here (the generator
-    uses only numpy and OpenCV). If the package is already imported, that
-    module is used.
-
-    Returns:
-        module: The generator module.
-    """
-    if MODULE in sys.modules:
-        return sys.modules[MODULE]
-    spec = importlib.util.find_spec('mmseg_efficient')  # does not import it
-    if spec is None:
-        sys.path.insert(0, REPO_ROOT)
-        importlib.invalidate_caches()
-        spec = importlib.util.find_spec('mmseg_efficient')
-    if spec is None or not spec.submodule_search_locations:
-        raise SystemExit(f'Cannot find the mmseg_efficient package (looked '
-                         f'on sys.path and in {REPO_ROOT})')
-    path = osp.join(list(spec.submodule_search_locations)[0], 'datasets',
-                    'street_scenes.py')
-    module_spec = importlib.util.spec_from_file_location(MODULE, path)
-    module = importlib.util.module_from_spec(module_spec)
-    sys.modules[MODULE] = module  # so worker processes can unpickle jobs
-    try:
-        module_spec.loader.exec_module(module)
-    except BaseException:
-        del sys.modules[MODULE]
-        raise
-    return module
+from mmseg_efficient.datasets import street_scenes as gen  # noqa: E402
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -88,8 +52,7 @@ def remove_generated(out_dir: str) -> None:
     Args:
         out_dir (str): Dataset root.
     """
-    gen = import_generator()
-    for name in GENERATED_DIRS + (gen.MANIFEST_NAME, ):
+    for name in gen.GENERATED_DIRS + (gen.MANIFEST_NAME, ):
         path = osp.join(out_dir, name)
         if osp.islink(path) or osp.isfile(path):
             os.unlink(path)  # a link is removed, never what it points to
@@ -100,7 +63,6 @@ def remove_generated(out_dir: str) -> None:
 def print_summary(out_dir: str, manifest: dict, seconds=None,
                   per_image=None) -> None:
     """Print counts, parameters and the class pixel-fraction table."""
-    gen = import_generator()
     params = manifest['params']
     width, height = params['size']
     print(f'Dataset root: {out_dir}')
@@ -120,16 +82,25 @@ def print_summary(out_dir: str, manifest: dict, seconds=None,
 
 def main(argv=None) -> int:
     args = parse_args(argv)
-    gen = import_generator()
+    out_dir = osp.abspath(args.out)
     try:
+        for flag, value in (('--num-train', args.num_train),
+                            ('--num-val', args.num_val)):
+            if value < 1:
+                split = flag[len('--num-'):]
+                raise ValueError(
+                    f'{flag} must be >= 1, got {value}: the {split} split '
+                    'would be missing, and the street-scene configs train '
+                    'on leftImg8bit/train and validate on leftImg8bit/val')
         params = gen.dataset_params(args.num_train, args.num_val,
                                     (args.width, args.height), args.seed)
         if args.workers < 1:
             raise ValueError(f'--workers must be >= 1, got {args.workers}')
+        if osp.lexists(out_dir) and not osp.isdir(out_dir):
+            raise ValueError(f'--out {out_dir} is a file, not a folder')
     except ValueError as err:
         print(f'error: {err}', file=sys.stderr)
         return 2
-    out_dir = osp.abspath(args.out)
 
     if not args.force and gen.is_complete(out_dir, params):
         print(f'{out_dir} already holds a complete street-scene dataset '
@@ -138,7 +109,7 @@ def main(argv=None) -> int:
         print_summary(out_dir, gen.read_manifest(out_dir))
         return 0
 
-    present = [d for d in GENERATED_DIRS
+    present = [d for d in gen.GENERATED_DIRS
                if osp.lexists(osp.join(out_dir, d))]
     if present:
         if gen.read_manifest(out_dir) is None and not args.force:

@@ -20,5 +20,5 @@ optim_wrapper = dict(
     paramwise_cfg=dict(custom_keys={'backbone': dict(lr_mult=1.0)}))
 train_cfg = dict(max_iters=300)
 custom_hooks = [
-    dict(type='LrFreezeHook', end=50, prefix='backbone', lr_mult=1e-16)
+    dict(type='LrMultiplierWindowHook', end=50, prefix='backbone', lr_mult=1e-16)
 ]

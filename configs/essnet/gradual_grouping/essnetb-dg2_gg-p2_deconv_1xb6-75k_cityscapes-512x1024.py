@@ -24,12 +24,12 @@ model = dict(
             prefix='backbone.')),
     decode_head=dict(
         loss_decode=dict(class_weight={{_base_.enet_class_weight}})))
-# One param group per parameter, so that LrFreezeHook can scale the
+# One param group per parameter, so that LrMultiplierWindowHook can scale the
 # backbone's lr alone.
 optim_wrapper = dict(
     paramwise_cfg=dict(custom_keys={'backbone': dict(lr_mult=1.0)}))
 param_scheduler = {{_base_.plateau_scheduler}}
 train_cfg = dict(val_interval={{_base_.gg_val_interval}})
 custom_hooks = [
-    dict(type='LrFreezeHook', end=5000, prefix='backbone', lr_mult=1e-16)
+    dict(type='LrMultiplierWindowHook', end=5000, prefix='backbone', lr_mult=1e-16)
 ]

@@ -1,5 +1,5 @@
 # Copyright (c) mmseg_efficient contributors. All rights reserved.
-from .freeze_hook import LrFreezeHook
 from .gradual_grouping_hook import GradualGroupingHook
+from .lr_window_hook import LrMultiplierWindowHook
 
-__all__ = ['GradualGroupingHook', 'LrFreezeHook']
+__all__ = ['GradualGroupingHook', 'LrMultiplierWindowHook']

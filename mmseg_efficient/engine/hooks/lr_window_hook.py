@@ -1,15 +1,17 @@
 # Copyright (c) mmseg_efficient contributors. All rights reserved.
-"""Near-freezing part of a model for the first iterations (ESSNet thesis
-§3.5.1, phase 2: encoder at lr 5e-20, decoder at 5e-4, then one lr)."""
+"""A learning-rate multiplier window: part of a model trains at ``lr_mult``
+times the scheduled lr for the first iterations (ESSNet thesis §3.5.1,
+phase 2: encoder at lr 5e-20, decoder at 5e-4, then one lr)."""
 from typing import Dict, List, Optional, Sequence, Union
 
 from mmengine.hooks import Hook
 from mmengine.model import is_model_wrapper
+from mmengine.runner import EpochBasedTrainLoop
 from mmseg.registry import HOOKS
 
 
 @HOOKS.register_module()
-class LrFreezeHook(Hook):
+class LrMultiplierWindowHook(Hook):
     """Scale the lr of the parameters under ``prefix`` by ``lr_mult`` for the
     first ``end`` iterations (or epochs), then train them at the normal lr.
 
@@ -47,7 +49,9 @@ class LrFreezeHook(Hook):
             ``model.named_parameters()``. Default: 'backbone'.
         lr_mult (float): The lr multiplier inside the window; the thesis'
             5e-20 over 5e-4 is 1e-16. Default: 1e-16.
-        by_epoch (bool): Count ``end`` in epochs. Default: False.
+        by_epoch (bool): Count ``end`` in epochs of an epoch-based train
+            loop (refused in an iteration-based loop, whose single "epoch"
+            would keep the window open for the whole run). Default: False.
     """
 
     priority = 'HIGHEST'
@@ -59,13 +63,13 @@ class LrFreezeHook(Hook):
                  by_epoch: bool = False) -> None:
         if isinstance(end, bool) or not isinstance(end, int) or end < 0:
             raise ValueError(
-                f'LrFreezeHook: end must be a non-negative int, got {end!r}')
+                f'LrMultiplierWindowHook: end must be a non-negative int, got {end!r}')
         if not 0.0 <= float(lr_mult) <= 1.0:
             raise ValueError(
-                f'LrFreezeHook: lr_mult must be in [0, 1], got {lr_mult!r}')
+                f'LrMultiplierWindowHook: lr_mult must be in [0, 1], got {lr_mult!r}')
         prefixes = (prefix, ) if isinstance(prefix, str) else tuple(prefix)
         if not prefixes or not all(isinstance(p, str) and p for p in prefixes):
-            raise ValueError(f'LrFreezeHook: prefix must be a non-empty '
+            raise ValueError(f'LrMultiplierWindowHook: prefix must be a non-empty '
                              f'string or list of strings, got {prefix!r}')
         self.end = end
         self.prefixes = prefixes
@@ -88,7 +92,7 @@ class LrFreezeHook(Hook):
             for n, p in model.named_parameters() if self._matches(n)
         }
         if not matching:
-            raise RuntimeError(f'LrFreezeHook: no parameter of the model '
+            raise RuntimeError(f'LrMultiplierWindowHook: no parameter of the model '
                                f'starts with {self.prefixes}')
         optim_wrapper = runner.optim_wrapper
         if hasattr(optim_wrapper, 'optim_wrappers'):  # OptimWrapperDict
@@ -104,7 +108,7 @@ class LrFreezeHook(Hook):
                     continue
                 if hit != ids:
                     raise RuntimeError(
-                        f'LrFreezeHook: optimizer param group {i} mixes '
+                        f'LrMultiplierWindowHook: optimizer param group {i} mixes '
                         f'parameters inside and outside {self.prefixes}, so '
                         'their lrs cannot differ. Give them their own groups, '
                         "e.g. optim_wrapper.paramwise_cfg=dict(custom_keys="
@@ -113,7 +117,7 @@ class LrFreezeHook(Hook):
                 covered |= hit
         if covered != matching:
             runner.logger.warning(
-                f'LrFreezeHook: {len(matching - covered)} parameters under '
+                f'LrMultiplierWindowHook: {len(matching - covered)} parameters under '
                 f'{self.prefixes} are in no optimizer param group.')
         return groups
 
@@ -121,10 +125,17 @@ class LrFreezeHook(Hook):
         return (runner.epoch if self.by_epoch else runner.iter) < self.end
 
     def before_train(self, runner) -> None:
+        if self.by_epoch and not isinstance(runner.train_loop,
+                                            EpochBasedTrainLoop):
+            raise ValueError(
+                'LrMultiplierWindowHook(by_epoch=True) needs an epoch-based '
+                f'train loop, got {type(runner.train_loop).__name__}: the '
+                'window would never close. Use by_epoch=False with end in '
+                'iterations.')
         self._groups = self._frozen_groups(runner)
         unit = 'epochs' if self.by_epoch else 'iterations'
         runner.logger.info(
-            f'LrFreezeHook: {len(self._groups)} param groups under '
+            f'LrMultiplierWindowHook: {len(self._groups)} param groups under '
             f'{self.prefixes} train at lr x {self.lr_mult:g} for the first '
             f'{self.end} {unit}.')
 

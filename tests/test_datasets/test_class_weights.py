@@ -1,0 +1,82 @@
+# Copyright (c) mmseg_efficient contributors. All rights reserved.
+"""Class-weight formulas and the class_stats tool."""
+import json
+import math
+import os
+import os.path as osp
+
+import numpy as np
+import pytest
+
+import mmseg_efficient  # noqa: F401  (registration)
+from mmseg_efficient.datasets.class_weights import (compute_class_weights,
+                                                    effective_number_weights,
+                                                    enet_weights,
+                                                    inverse_frequency_weights,
+                                                    median_frequency_weights)
+
+from conftest import REPO, load_tool  # noqa: E402
+DEMO_CFG = osp.join(REPO, 'configs', 'essnet', 'gradual_grouping',
+                    'mobilenet-v2-d8-gg2_fcn_1xb4-1k_streetscenes-256x512.py')
+
+
+def test_class_weight_formulas_hand_computed():
+    counts = [70, 20, 10, 0]
+    np.testing.assert_allclose(
+        enet_weights(counts, c=1.10), [
+            1 / math.log(1.8), 1 / math.log(1.3), 1 / math.log(1.2),
+            1 / math.log(1.1)
+        ])
+    np.testing.assert_allclose(
+        enet_weights(counts),
+        [1.70129753, 3.81149469, 5.48481495, 10.49205869],
+        rtol=1e-8)
+    np.testing.assert_allclose(
+        inverse_frequency_weights(counts), [100 / 280, 1.25, 2.5, 0.0])
+    np.testing.assert_allclose(
+        median_frequency_weights(counts), [0.2 / 0.7, 1.0, 2.0, 0.0])
+    # SegNet's definition: frequency within the images holding the class
+    np.testing.assert_allclose(
+        median_frequency_weights(counts, image_pixels=[100, 50, 40, 0]),
+        [0.4 / 0.7, 1.0, 1.6, 0.0])
+    np.testing.assert_allclose(
+        effective_number_weights(counts, beta=0.9),
+        [0.81697836, 0.92946808, 1.25355356, 0.0],
+        rtol=1e-7)
+    # effective number: beta -> 0 gives uniform weights
+    np.testing.assert_allclose(
+        effective_number_weights(counts, beta=0.0), [1, 1, 1, 0])
+    allw = compute_class_weights(counts, c=1.2, beta=0.9)
+    assert set(allw) == {'enet', 'inverse', 'median', 'effective'}
+    np.testing.assert_allclose(allw['enet'][0], 1 / math.log(1.9))
+    with pytest.raises(ValueError, match='c=1.0'):
+        enet_weights(counts, c=1.0)
+    with pytest.raises(ValueError, match='all zero'):
+        enet_weights([0, 0])
+
+
+def test_class_stats_tool(street_data, tmp_path, capsys):
+    from PIL import Image
+    tool = load_tool('tools/analysis_tools/class_stats.py')
+    out = tmp_path / 'stats.json'
+    tool.main([
+        DEMO_CFG, '--out',
+        str(out), '--cfg-options',
+        f'train_dataloader.dataset.data_root={street_data}'
+    ])
+    stats = json.loads(out.read_text())
+    expected = np.zeros(19, dtype=np.int64)
+    files = []
+    for root, _, names in os.walk(osp.join(street_data, 'gtFine', 'train')):
+        files += [
+            osp.join(root, n) for n in names
+            if n.endswith('_labelTrainIds.png')
+        ]
+    for f in files:
+        expected += np.bincount(
+            np.asarray(Image.open(f)).ravel(), minlength=256)[:19]
+    assert stats['num_images'] == len(files) == 8
+    assert stats['counts'] == expected.tolist()
+    np.testing.assert_allclose(stats['weights']['enet'],
+                               enet_weights(expected, c=1.10))
+    assert 'class_weight=[' in capsys.readouterr().out
