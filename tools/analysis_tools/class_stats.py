@@ -11,13 +11,29 @@ then prints and optionally writes (JSON) four weightings, see
 - ``median``: median frequency balancing (SegNet),
 - ``effective``: effective number of samples (Cui et al., ``--beta``).
 
-Paste the printed ``class_weight=[...]`` into a config's
-``loss_decode=dict(type='CrossEntropyLoss', class_weight=...)``.
+Paste the printed ``class_weight=[...]`` of ``--method`` into a config's
+``loss_decode=dict(type='CrossEntropyLoss', class_weight=...)``, or write
+them with ``--weights-out FILE.npy`` (float32, one weight per class) and
+give the path: mmseg's ``CrossEntropyLoss(class_weight='FILE.npy')`` reads
+it when the model is built.
 
-Example:
+Choosing beta (class-balanced loss, Cui et al. 2019): the effective number
+of ``n`` samples is ``E_n = (1 - beta^n) / (1 - beta)``, which saturates at
+``1 / (1 - beta)``: classes with many more than ``1 / (1 - beta)`` samples
+all get the same weight. Cui et al. count images (beta 0.9-0.9999); counted
+in pixels, the default 0.9999 saturates at 10^4 pixels and gives nearly
+uniform weights. Pick ``1 / (1 - beta)`` near the pixel count of the
+frequent classes, e.g. ``--beta 0.999999`` (10^6 pixels) for KITTI's 150
+frames of 1242x375 (70 M pixels; road/vegetation/building have 10^7 each,
+rare classes 10^4-10^5), used by ``configs/segformer_kitti``.
+
+Examples (CB_CONFIG: a configs/segformer_kitti ``-cb-`` config):
     python tools/analysis_tools/class_stats.py \
         configs/demo/erfnet_fcn_1xb4-600i_streetscenes-128x256.py \
         --out work_dirs/street_class_stats.json
+    python tools/analysis_tools/class_stats.py CB_CONFIG \
+        --method effective --beta 0.999999 \
+        --weights-out data/kitti_semantics/class_weight_cb.npy
 """
 import argparse
 import copy
@@ -55,7 +71,18 @@ def parse_args(argv=None):
         '--beta',
         type=float,
         default=0.9999,
-        help='beta of the effective-number weights (default: 0.9999)')
+        help='beta of the effective-number weights (default: 0.9999; '
+        'see the module docstring for pixel counts)')
+    parser.add_argument(
+        '--method',
+        default='enet',
+        choices=WEIGHTING_METHODS,
+        help='weighting printed as class_weight=[...] and written by '
+        '--weights-out (default: enet)')
+    parser.add_argument(
+        '--weights-out',
+        help='write the --method weights to this .npy (float32, one per '
+        'class), for CrossEntropyLoss(class_weight=PATH)')
     parser.add_argument(
         '--label-downsample',
         type=int,
@@ -83,6 +110,10 @@ def parse_args(argv=None):
         parser.error(f'--c must be > 1, got {args.c}')
     if not 0 <= args.beta < 1:
         parser.error(f'--beta must be in [0, 1), got {args.beta}')
+    if args.weights_out and not args.weights_out.endswith('.npy'):
+        parser.error('--weights-out must end with .npy (mmseg\'s '
+                     f'CrossEntropyLoss reads .npy with np.load), got '
+                     f'{args.weights_out}')
     if args.label_downsample < 1:
         parser.error('--label-downsample must be >= 1, got '
                      f'{args.label_downsample}')
@@ -240,9 +271,16 @@ def main(argv=None):
     for i, name in enumerate(classes):
         print(f'{name:<{width}} {int(counts[i]):>13} {freqs[i]:>8.5f} ' +
               ' '.join(f'{weights[m][i]:>9.4f}' for m in WEIGHTING_METHODS))
-    enet = ', '.join(f'{w:.4f}' for w in weights['enet'])
-    print(f'\nENet weights (c={args.c}) for loss_decode:\n'
-          f'class_weight=[{enet}]')
+    chosen = weights[args.method]
+    param = dict(enet=f' (c={args.c})', effective=f' (beta={args.beta})')
+    listed = ', '.join(f'{w:.4f}' for w in chosen)
+    print(f'\n{args.method} weights{param.get(args.method, "")} for '
+          f'loss_decode:\nclass_weight=[{listed}]')
+    if args.weights_out:
+        out_dir = osp.dirname(osp.abspath(args.weights_out))
+        os.makedirs(out_dir, exist_ok=True)
+        np.save(args.weights_out, chosen.astype(np.float32))
+        print(f'{args.method} weights written to {args.weights_out}')
 
     if args.out:
         result = dict(

@@ -1,5 +1,10 @@
 # Copyright (c) mmseg_efficient contributors. All rights reserved.
 from .essnet import ERFNetEncoder, ESSNetA, ESSNetB
+from .ndnet import NarrowBottleneck, NDNet
+from .shufflenet_v2_atrous import ShuffleNetV2Atrous
 from .wspdnet import WSPDNet
 
-__all__ = ['ERFNetEncoder', 'ESSNetA', 'ESSNetB', 'WSPDNet']
+__all__ = [
+    'ERFNetEncoder', 'ESSNetA', 'ESSNetB', 'NarrowBottleneck', 'NDNet',
+    'ShuffleNetV2Atrous', 'WSPDNet'
+]

@@ -1,0 +1,10 @@
+# NDNet61 (e=2) (paper Table II): NDNet61 with expansion 2.
+_base_ = [
+    '../_base_/models/ndnet_fcn32.py',
+    '../_base_/schedules/ndnet_sgd-80k_cityscapes.py',
+    '../_base_/default_runtime.py'
+]
+model = dict(
+    backbone=dict(depth=61, expansion=2),
+    decode_head=dict(in_channels=96),
+    auxiliary_head=dict(in_channels=48))
