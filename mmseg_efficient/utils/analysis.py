@@ -29,16 +29,22 @@ from mmengine.registry import init_default_scope
 
 def build_segmentor(cfg: Config, checkpoint: Optional[str] = None,
                     drop_auxiliary: bool = True,
-                    device: str = 'cpu') -> torch.nn.Module:
+                    device: str = 'cpu',
+                    allow_partial_checkpoint: bool = False
+                    ) -> torch.nn.Module:
     """Build ``cfg.model`` for analysis: BN instead of SyncBN, eval mode,
     auxiliary heads dropped, optionally with a checkpoint.
 
     Args:
         cfg (Config): A segmentation config.
-        checkpoint (str, optional): Weights to load; random weights if None.
+        checkpoint (str, optional): Weights to load (strictly, see
+            :func:`~mmseg_efficient.utils.load_checkpoint_strict`); random
+            weights if None.
         drop_auxiliary (bool): Remove ``auxiliary_head`` (training only).
             Default: True.
         device (str): Device to put the model on. Default: 'cpu'.
+        allow_partial_checkpoint (bool): Load a checkpoint that does not fit
+            the model (only warn). Default: False.
     """
     from mmseg.registry import MODELS
     init_default_scope(cfg.get('default_scope', 'mmseg'))
@@ -47,8 +53,12 @@ def build_segmentor(cfg: Config, checkpoint: Optional[str] = None,
         model.auxiliary_head = None
     model = revert_sync_batchnorm(model)
     if checkpoint:
-        from mmengine.runner import load_checkpoint
-        load_checkpoint(model, checkpoint, map_location='cpu')
+        from .checkpoint import load_checkpoint_strict
+        load_checkpoint_strict(
+            model,
+            checkpoint,
+            allow_partial=allow_partial_checkpoint,
+            ignore_prefixes=('auxiliary_head.', ) if drop_auxiliary else ())
     return model.to(device).eval()
 
 
