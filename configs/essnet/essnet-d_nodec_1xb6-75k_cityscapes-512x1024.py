@@ -1,5 +1,5 @@
 # ESSNet-nodec (thesis Table 4.1): no decoder, a 1x1 classifier on the
-# encoder output and bilinear upsampling x8.
+# encoder output; its 1/8 logits are interpolated bilinearly (x8) by the
+# segmentor, to the labels for the loss and to the image for prediction.
 _base_ = './essnet-d_ups_1xb6-75k_cityscapes-512x1024.py'
-model = dict(
-    decode_head=dict(stage_channels=(), out_upsample='bilinear', out_scale=8))
+model = dict(decode_head=dict(stage_channels=(), out_cfg=None))

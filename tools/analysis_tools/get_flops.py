@@ -1,19 +1,28 @@
 # Copyright (c) mmseg_efficient contributors. All rights reserved.
-"""Params and GFLOPs of a segmentor, as the efficient-segmentation papers
-count them.
+"""Params and GFLOPs of a segmentor.
 
 GFLOPs are multiply-accumulates (fvcore convention, as mmseg's own
-get_flops.py): the total of every operator mmengine's FlopAnalyzer counts
+get_flops.py). The default ``--counting true`` counts the network as built:
+every parameter, and every operator mmengine's FlopAnalyzer counts
 (convolutions, batch norm, bilinear interpolation), plus the
-convolution-only figure the papers' tables use. The auxiliary head is
-excluded, and the input is a random image of ``--shape H W``. Unlike mmseg 1.2.2's script this one runs (it does
-not pass both ``input_shape`` and ``inputs``), accepts ``mmseg::`` config
-paths and any decode head.
+convolution-only share. The auxiliary head is excluded, and the input is a
+random image of ``--shape H W``. Unlike mmseg 1.2.2's script this one runs
+(it does not pass both ``input_shape`` and ``inputs``), accepts ``mmseg::``
+config paths and any decode head.
+
+``--counting thesis`` is the ESSNet thesis' own counting (weights only,
+MACs, Downsamplers as plain 3x3 stride-2 convs, 3x3 upsampling deconvs at
+their output resolution, one block per decoder stage, 20 classes), which
+reproduces its published (params, GFLOPs) pairs; see
+``mmseg_efficient.utils.thesis_complexity``. It is not a true count.
 
 Example:
     python tools/analysis_tools/get_flops.py \
         mmseg::erfnet/erfnet_fcn_4xb4-160k_cityscapes-512x1024.py \
         --shape 512 1024
+    python tools/analysis_tools/get_flops.py \
+        configs/essnet/erfnet_deconv_1xb6-75k_cityscapes-512x1024.py \
+        --shape 512 1024 --counting thesis   # 2,038,448 / 27.705
 """
 import argparse
 import os.path as osp
@@ -24,7 +33,7 @@ import _bootstrap  # noqa: E402,F401
 from mmengine.config import DictAction  # noqa: E402
 
 from mmseg_efficient.utils import (build_segmentor, load_config,  # noqa: E402
-                                   model_complexity)
+                                   model_complexity, thesis_complexity)
 
 
 def parse_args(argv=None):
@@ -38,6 +47,12 @@ def parse_args(argv=None):
         default=[2048, 1024],
         help='input size H W (or one number for a square input); '
         'default 2048 1024 as mmseg')
+    parser.add_argument(
+        '--counting',
+        choices=['true', 'thesis'],
+        default='true',
+        help='true: the network as built (default); thesis: the ESSNet '
+        "thesis' counting, which reproduces its tables")
     parser.add_argument(
         '--cfg-options',
         nargs='+',
@@ -56,9 +71,18 @@ def parse_args(argv=None):
 def main(argv=None):
     args = parse_args(argv)
     cfg = load_config(args.config, args.cfg_options)
+    line = '=' * 30
+    if args.counting == 'thesis':
+        result = thesis_complexity(cfg, args.shape)
+        print(f'{line}\nCounting: the ESSNet thesis\' (weights only, MACs, '
+              f'Downsamplers as 3x3 s2 convs, 3x3 deconvs at output '
+              f'resolution, one block per decoder stage, 20 classes)\n'
+              f'Input shape: {tuple(args.shape)}\n'
+              f'Flops: {result["gmacs"]:.3f}G (multiply-accumulates)\n'
+              f'Params: {result["params"]:,} (weights)\n{line}')
+        return result
     model = build_segmentor(cfg)
     result = model_complexity(model, args.shape)
-    line = '=' * 30
     breakdown = ', '.join(f'{k} {v:.3f}G'
                           for k, v in sorted(result['by_operator'].items()))
     print(f'{line}\nCompute type: direct: randomly generated input\n'

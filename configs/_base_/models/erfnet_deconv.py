@@ -1,8 +1,10 @@
 # ERFNet (encoder: ERFNetEncoder) with its own decoder as in the ESSNet
 # thesis: 3x3 deconv 128->64, 2 non-bt-1D, 3x3 deconv 64->16, 2 non-bt-1D,
 # 2x2 deconv 16->classes (ERFNetHead). Unlike mmseg's erfnet_fcn.py, every
-# block honours norm_cfg, the dropout is ERFNet's (0.03 / 0.3, channel-wise)
-# and the output layer is ERFNet's 2x2 transposed conv.
+# block honours norm_cfg, the encoder dropout is ERFNet's code's (0.03 in the
+# 64-channel stage, 0.3 in the 128-channel one, channel-wise; the thesis
+# only says "a constant of 0.3") and the output layer is ERFNet's 2x2
+# transposed conv.
 norm_cfg = dict(type='SyncBN', eps=1e-3, requires_grad=True)
 data_preprocessor = dict(
     type='SegDataPreProcessor',
@@ -28,9 +30,11 @@ model = dict(
         in_channels=128,
         stage_channels=(64, 16),
         num_blocks=2,
-        upsample_type='deconv',
-        block_type='non_bt_1d',
-        out_scale=2,
+        # ERFNet's 3x3 deconv (stride 2) + BN + ReLU, non-bt-1D blocks and
+        # 2x2 deconv output layer, as registry configs.
+        upsample_cfg=dict(type='UpsamplerBlock'),
+        block_cfg=dict(type='FactorizedResidualBlock', kernel_size=3),
+        out_cfg=dict(type='deconv', kernel_size=2, stride=2),
         num_classes=19,
         dropout_ratio=0.,
         norm_cfg=norm_cfg,

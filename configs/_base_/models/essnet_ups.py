@@ -4,4 +4,11 @@
 _base_ = ['./essnetb_deconv.py']
 model = dict(
     decode_head=dict(
-        type='ESSNetHead', upsample_type='bilinear', block_type='D'))
+        type='ESSNetHead',
+        # mmseg's InterpConv: bilinear x2, then a 1x1 ConvModule (BN, ReLU).
+        upsample_cfg=dict(
+            _delete_=True,
+            type='InterpConv',
+            upsample_cfg=dict(
+                scale_factor=2, mode='bilinear', align_corners=False)),
+        block_cfg=dict(_delete_=True, type='ESSNetBlock', variant='D')))

@@ -14,4 +14,7 @@ model = dict(
         drop_rates=(0.03, 0.03, 0.3),
         out_indices=(0, 1, 2),
         norm_cfg={{_base_.norm_cfg}}),
-    decode_head=dict(kernel_sizes=(5, 3)))
+    decode_head=dict(block_cfg=[
+        dict(type='FactorizedResidualBlock', kernel_size=5),
+        dict(type='FactorizedResidualBlock', kernel_size=3)
+    ]))

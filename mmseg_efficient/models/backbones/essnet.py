@@ -13,7 +13,8 @@ from mmengine.model import BaseModule
 from mmseg.models.backbones.erfnet import DownsamplerBlock
 from mmseg.registry import MODELS
 
-from ..layers.essnet_blocks import ESSNetBlock, NonBottleneck1dK, parse_variant
+from ..layers.essnet_blocks import (ESSNetBlock, FactorizedResidualBlock,
+                                    parse_variant)
 from ..utils import check_out_indices, per_stage
 
 
@@ -55,7 +56,8 @@ class ERFNetEncoder(BaseModule):
         dilations (Sequence[int | Sequence[int]]): Dilations of each stage's
             blocks, cycled. Default: (1, 1, (2, 4, 8, 16)).
         drop_rates (Sequence[float]): Dropout of each stage's blocks.
-            Default: (0., 0.03, 0.3) as ERFNet.
+            Default: (0., 0.03, 0.3), ERFNet's code's values (the thesis
+            only says "a constant of 0.3", §3.4.1).
         variant (str): Layer of the Conv-modules: 'D', 'DGC', 'DGCS',
             'DG<n>' or 'DG<n>S'. Default: 'D'.
         groups (int, optional): Groups for 'DGC'/'DGCS'. Default: None.
@@ -128,7 +130,7 @@ class ERFNetEncoder(BaseModule):
                 dilation = dilations[i][j % len(dilations[i])]
                 if j < num_non_bt_1d[i]:
                     layers.append(
-                        NonBottleneck1dK(
+                        FactorizedResidualBlock(
                             channels,
                             drop_rate=drop_rates[i],
                             dilation=dilation,

@@ -9,7 +9,7 @@ from mmengine.model import BaseModule
 from mmseg.models.backbones.erfnet import DownsamplerBlock
 from mmseg.registry import MODELS
 
-from ..layers.essnet_blocks import DWSDilBlock, NonBottleneck1dK
+from ..layers.essnet_blocks import DWSDilBlock, FactorizedResidualBlock
 from ..utils import check_out_indices, per_stage
 
 
@@ -41,7 +41,8 @@ class WSPDNet(BaseModule):
         dws_dilations (Sequence[int]): Dilations of the parallel depthwise
             branches of DWS-Dil. Default: (2, 4, 8, 16).
         drop_rates (Sequence[float]): Dropout per stage.
-            Default: (0.03, 0.03, 0.3).
+            Default: (0.03, 0.03, 0.3) (ERFNet's code's 0.03 / 0.3; the
+            thesis only says "a constant of 0.3", §3.4.1).
         out_indices (Sequence[int]): Stages whose outputs are returned.
             Default: (0, 1, 2).
         conv_cfg (dict | None): Config of conv layers. Default: None.
@@ -87,7 +88,7 @@ class WSPDNet(BaseModule):
             layers = [DownsamplerBlock(channels_in, channels, **cfgs)]
             if i < 2:
                 layers += [
-                    NonBottleneck1dK(
+                    FactorizedResidualBlock(
                         channels,
                         drop_rate=drop_rates[i],
                         kernel_size=kernel_sizes[i],

@@ -1,14 +1,14 @@
 # Copyright (c) mmseg_efficient contributors. All rights reserved.
 """Encoder-only training head: a 1x1 classifier whose loss is computed on
 labels downsampled to the feature resolution (ERFNet / ESSNet phase 1)."""
-from typing import List, Sequence, Tuple
+from typing import Sequence, Tuple
 
 import torch
-import torch.nn as nn
 import torch.nn.functional as F
+from mmengine.structures import PixelData
 from mmseg.models.decode_heads.decode_head import BaseDecodeHead
-from mmseg.models.losses import accuracy
 from mmseg.registry import MODELS
+from mmseg.structures import SegDataSample
 from mmseg.utils import SampleList
 from torch import Tensor
 
@@ -122,33 +122,16 @@ class LabelDownsampleHead(BaseDecodeHead):
 
     def loss_by_feat(self, seg_logits: Tensor,
                      batch_data_samples: SampleList) -> dict:
-        """Losses against labels downsampled to the logits' size."""
-        seg_label = self._stack_batch_gt(batch_data_samples)
+        """``BaseDecodeHead.loss_by_feat`` against labels downsampled to the
+        logits' size (its own resize of the logits is then the identity)."""
         seg_label = downsample_label(
-            seg_label,
+            self._stack_batch_gt(batch_data_samples),
             seg_logits.shape[2:],
             mode=self.label_downsample,
             num_classes=self.num_classes,
             ignore_index=self.ignore_index)
-        loss = dict()
-        if self.sampler is not None:
-            seg_weight = self.sampler.sample(seg_logits, seg_label)
-        else:
-            seg_weight = None
-        seg_label = seg_label.squeeze(1)
-        losses_decode: List[nn.Module] = (
-            self.loss_decode if isinstance(self.loss_decode, nn.ModuleList)
-            else [self.loss_decode])
-        for loss_decode in losses_decode:
-            value = loss_decode(
-                seg_logits,
-                seg_label,
-                weight=seg_weight,
-                ignore_index=self.ignore_index)
-            if loss_decode.loss_name in loss:
-                loss[loss_decode.loss_name] += value
-            else:
-                loss[loss_decode.loss_name] = value
-        loss['acc_seg'] = accuracy(
-            seg_logits, seg_label, ignore_index=self.ignore_index)
-        return loss
+        small = [
+            SegDataSample(gt_sem_seg=PixelData(data=label))
+            for label in seg_label
+        ]
+        return super().loss_by_feat(seg_logits, small)

@@ -7,17 +7,15 @@ and of `Efficient Semantic Segmentation using Gradual Grouping
 <https://arxiv.org/abs/1806.08522>`_ (CVPRW 2018), built on mmseg's ERFNet
 blocks
 (:class:`~mmseg.models.backbones.erfnet.DownsamplerBlock`,
-:class:`~mmseg.models.backbones.erfnet.NonBottleneck1d` and
-:class:`~mmseg.models.backbones.erfnet.UpsamplerBlock`):
+:class:`~mmseg.models.backbones.erfnet.UpsamplerBlock`) and mmseg's UNet
+upsamplers (``InterpConv`` is ESSNet's "1x1 upsampling", ``DeconvModule`` a
+k x k transposed conv with stride s <= k). The blocks are registered in
+mmseg's ``MODELS`` so that decoders build them from ``block_cfg``:
 
 * :class:`ESSNetBlock`: the thesis' "Conv-module", layer D, DGC or DGCS.
-* :class:`ChannelShuffle`: ShuffleNet's channel shuffle (mmpretrain's).
-* :class:`NonBottleneck1dK`: ERFNet's non-bottleneck-1D with a kernel size
-  (WSPD-Net's 5x1/1x5 layers).
+* :class:`FactorizedResidualBlock`: ERFNet's non-bottleneck-1D with a
+  kernel length (WSPD-Net's 5x1/1x5 layers).
 * :class:`DWSDilBlock`: WSPD-Net's DWS-Dil block.
-* :class:`Upsample1x1Block`: ESSNet's "1x1 upsampling" block.
-* :class:`DeconvUpsampler`: ERFNet's deconv upsampler with a scale factor
-  and kernel size (ESSNet-trans4x, the pyramid-pooling variant).
 
 Every grouped 1x1 ("pointwise") conv of :class:`ESSNetBlock` is built by
 ``build_conv_layer(pw_conv_cfg, C, C, 1, groups=g, bias=True)`` and kept as
@@ -32,15 +30,13 @@ import torch
 import torch.nn as nn
 from mmcv.cnn import build_activation_layer, build_conv_layer, build_norm_layer
 from mmengine.model import BaseModule
-from mmseg.models.backbones.erfnet import NonBottleneck1d, UpsamplerBlock
-from mmseg.models.utils import resize
+from mmseg.registry import MODELS
 
-from ..utils import ChannelShuffle, build_deconv
+from ..utils import ChannelShuffle
 
 __all__ = [
     'PW_CONV_NAMES', 'parse_variant', 'check_groups', 'ESSNetBlock',
-    'NonBottleneck1dK',
-    'DWSDilBlock', 'Upsample1x1Block', 'DeconvUpsampler'
+    'FactorizedResidualBlock', 'DWSDilBlock'
 ]
 
 #: Names of the grouped pointwise convs of :class:`ESSNetBlock`.
@@ -108,6 +104,7 @@ def check_groups(channels: int, groups: int) -> None:
                          'channels of the layer')
 
 
+@MODELS.register_module()
 class ESSNetBlock(BaseModule):
     """Layer D, DGC or DGCS of ESSNet (the thesis' "Conv-module").
 
@@ -208,19 +205,28 @@ class ESSNetBlock(BaseModule):
         return self.act_out(out + x)
 
 
-class NonBottleneck1dK(NonBottleneck1d):
-    """mmseg's ERFNet non-bottleneck-1D with a kernel size.
+@MODELS.register_module()
+class FactorizedResidualBlock(BaseModule):
+    """ERFNet's non-bottleneck-1D with any odd kernel length: a residual
+    block of factorised (kx1, 1xk) conv pairs.
 
-    ``kernel_size=3`` is ERFNet's layer ("Non-bt-1D(3K)"), 5 gives
-    WSPD-Net's 5x1/1x5 layer ("Non-bt-1D(5K)"). The submodules and
-    state-dict keys are mmseg's. Unlike mmseg's block, the dropout is
-    channel-wise (``nn.Dropout2d``) as in ERFNet's reference code and in
-    :class:`ESSNetBlock`.
+    ::
+
+        [kx1 -> act -> 1xk -> norm -> act] x (num_conv_layer - 1)
+        -> kx1 -> act -> 1xk -> norm -> Dropout2d -> + x -> act
+
+    Every pair after the first is dilated. ``kernel_size=3`` is ERFNet's
+    layer ("Non-bt-1D(3K)") and has the submodule layout and state-dict keys
+    of mmseg's ``NonBottleneck1d`` (``convs_layers.<i>``), so weights load
+    both ways; 5 gives WSPD-Net's 5x1/1x5 layer ("Non-bt-1D(5K)"). Kept
+    beside mmseg's block because that one has a fixed 3x3 kernel and
+    element-wise dropout, where ERFNet's reference code and
+    :class:`ESSNetBlock` drop channels (``nn.Dropout2d``).
 
     Args:
         channels (int): Input and output channels.
         drop_rate (float): Probability of ``nn.Dropout2d``. Default: 0.
-        dilation (int): Dilation of the second pair of convs. Default: 1.
+        dilation (int): Dilation of the second and later pairs. Default: 1.
         kernel_size (int): Length of the factorised kernels (odd).
             Default: 3.
         num_conv_layer (int): Number of (kx1, 1xk) pairs. Default: 2.
@@ -243,42 +249,51 @@ class NonBottleneck1dK(NonBottleneck1d):
                  norm_cfg: dict = dict(type='BN', eps=1e-3),
                  act_cfg: dict = dict(type='ReLU'),
                  init_cfg=None):
-        if kernel_size < 1 or kernel_size % 2 == 0:
+        super().__init__(init_cfg=init_cfg)
+        if (isinstance(kernel_size, bool) or not isinstance(kernel_size, int)
+                or kernel_size < 1 or kernel_size % 2 == 0):
             raise ValueError(
-                f'kernel_size must be a positive odd int, got {kernel_size}')
-        super().__init__(
-            channels,
-            drop_rate=drop_rate,
-            dilation=dilation,
-            num_conv_layer=num_conv_layer,
-            conv_cfg=conv_cfg,
-            norm_cfg=norm_cfg,
-            act_cfg=act_cfg,
-            init_cfg=init_cfg)
+                f'kernel_size must be a positive odd int, got {kernel_size!r}')
+        if num_conv_layer < 1:
+            raise ValueError(
+                f'num_conv_layer must be >= 1, got {num_conv_layer}')
         self.kernel_size = kernel_size
-        # mmseg's layout per pair: [kx1 conv, act, 1xk conv, norm,
-        # act | dropout]; the second and later pairs are dilated.
+        self.dilation = dilation
+        self.act = build_activation_layer(act_cfg)
+        self.convs_layers = nn.ModuleList()
         for pair in range(num_conv_layer):
-            base = 5 * pair
             dil = 1 if pair == 0 else dilation
             pad = dil * (kernel_size // 2)
-            geometry = (((kernel_size, 1), (pad, 0), (dil, 1)),
-                        ((1, kernel_size), (0, pad), (1, dil)))
-            if kernel_size != 3:
-                for offset, (kernel, padding, dil_hw) in enumerate(geometry):
-                    self.convs_layers[base + 2 * offset] = build_conv_layer(
-                        conv_cfg,
-                        channels,
-                        channels,
-                        kernel_size=kernel,
-                        stride=1,
-                        padding=padding,
-                        bias=True,
-                        dilation=dil_hw)
-            if isinstance(self.convs_layers[base + 4], nn.Dropout):
-                self.convs_layers[base + 4] = nn.Dropout2d(p=drop_rate)
+            self.convs_layers.append(
+                build_conv_layer(
+                    conv_cfg,
+                    channels,
+                    channels, (kernel_size, 1),
+                    padding=(pad, 0),
+                    dilation=(dil, 1),
+                    bias=True))
+            self.convs_layers.append(build_activation_layer(act_cfg))
+            self.convs_layers.append(
+                build_conv_layer(
+                    conv_cfg,
+                    channels,
+                    channels, (1, kernel_size),
+                    padding=(0, pad),
+                    dilation=(1, dil),
+                    bias=True))
+            self.convs_layers.append(build_norm_layer(norm_cfg, channels)[1])
+            self.convs_layers.append(
+                nn.Dropout2d(p=drop_rate) if pair == num_conv_layer -
+                1 else build_activation_layer(act_cfg))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        out = x
+        for layer in self.convs_layers:
+            out = layer(out)
+        return self.act(out + x)
 
 
+@MODELS.register_module()
 class DWSDilBlock(BaseModule):
     """DWS-Dil block of WSPD-Net (thesis §4.3).
 
@@ -350,100 +365,3 @@ class DWSDilBlock(BaseModule):
         if self.dropout is not None:
             out = self.dropout(out)
         return self.act_out(out + x)
-
-
-class Upsample1x1Block(BaseModule):
-    """ESSNet's "1x1 upsampling" block: bilinear upsampling, then a 1x1
-    conv, norm and activation (the thesis' replacement of ERFNet's 3x3
-    deconv upsampler, §3.5.2).
-
-    Args:
-        in_channels (int): Input channels.
-        out_channels (int): Output channels.
-        scale_factor (int): Upsampling factor. Default: 2.
-        align_corners (bool): ``align_corners`` of the interpolation.
-            Default: False.
-        conv_cfg (dict | None): Config of the conv layer. Default: None.
-        norm_cfg (dict): Config of the norm layer.
-            Default: dict(type='BN', eps=1e-3).
-        act_cfg (dict): Config of the activation layer.
-            Default: dict(type='ReLU').
-        init_cfg (dict or list[dict], optional): Initialization config dict.
-            Default: None.
-    """
-
-    def __init__(self,
-                 in_channels: int,
-                 out_channels: int,
-                 scale_factor: int = 2,
-                 align_corners: bool = False,
-                 conv_cfg: Optional[dict] = None,
-                 norm_cfg: dict = dict(type='BN', eps=1e-3),
-                 act_cfg: dict = dict(type='ReLU'),
-                 init_cfg=None):
-        super().__init__(init_cfg=init_cfg)
-        self.scale_factor = scale_factor
-        self.align_corners = align_corners
-        self.conv = build_conv_layer(
-            conv_cfg, in_channels, out_channels, 1, bias=True)
-        self.bn = build_norm_layer(norm_cfg, out_channels)[1]
-        self.act = build_activation_layer(act_cfg)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        h, w = x.shape[2:]
-        x = resize(
-            x,
-            size=(h * self.scale_factor, w * self.scale_factor),
-            mode='bilinear',
-            align_corners=self.align_corners)
-        return self.act(self.bn(self.conv(x)))
-
-
-class DeconvUpsampler(UpsamplerBlock):
-    """mmseg's ERFNet upsampler (transposed conv, norm, activation) with the
-    scale factor and kernel size as arguments.
-
-    With the defaults (x2, 3x3) it is mmseg's ``UpsamplerBlock``; ESSNet's
-    trans4x decoder and its pyramid-pooling variant use a 3x3 kernel with
-    stride 4.
-
-    Args:
-        in_channels (int): Input channels.
-        out_channels (int): Output channels.
-        scale_factor (int): Upsampling factor (the stride). Default: 2.
-        kernel_size (int): Kernel size of the transposed conv. Default: 3.
-        conv_cfg (dict | None): Must be None: transposed convs are plain
-            ``nn.ConvTranspose2d`` (mmcv's conv registry has no transposed
-            conv types); kept for mmseg's signature. Default: None.
-        norm_cfg (dict): Config of the norm layer.
-            Default: dict(type='BN', eps=1e-3).
-        act_cfg (dict): Config of the activation layer.
-            Default: dict(type='ReLU').
-        init_cfg (dict or list[dict], optional): Initialization config dict.
-            Default: None.
-    """
-
-    def __init__(self,
-                 in_channels: int,
-                 out_channels: int,
-                 scale_factor: int = 2,
-                 kernel_size: int = 3,
-                 conv_cfg: Optional[dict] = None,
-                 norm_cfg: dict = dict(type='BN', eps=1e-3),
-                 act_cfg: dict = dict(type='ReLU'),
-                 init_cfg=None):
-        if conv_cfg is not None:
-            raise ValueError(
-                f'DeconvUpsampler builds a plain nn.ConvTranspose2d; '
-                f'conv_cfg={conv_cfg!r} would be ignored, pass None')
-        super().__init__(
-            in_channels,
-            out_channels,
-            conv_cfg=conv_cfg,
-            norm_cfg=norm_cfg,
-            act_cfg=act_cfg,
-            init_cfg=init_cfg)
-        self.scale_factor = scale_factor
-        if (scale_factor, kernel_size) != (2, 3):
-            self.conv = build_deconv(in_channels, out_channels, scale_factor,
-                                     kernel_size)

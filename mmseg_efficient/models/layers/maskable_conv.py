@@ -1,7 +1,9 @@
 # Copyright (c) mmseg_efficient contributors. All rights reserved.
 """Maskable grouped convolutions for gradual grouping.
 
-Gradual grouping (Pai, *ESSNet*, thesis §3.5, Fig. 3.8) trains a grouped
+Gradual grouping (N. Vallurupalli's thesis "On Designing Efficient Deep
+Neural Networks for Semantic Segmentation", IIIT Hyderabad, 2022, §3.5,
+Fig. 3.8; Vallurupalli et al., CVPRW 2018) trains a grouped
 convolution as a dense one whose weights outside the ``g`` diagonal blocks
 are multiplied by a scalar ``alpha``: ``alpha = 1`` is the dense ("-D")
 layer, ``alpha`` is lowered to 0 during training, and at ``alpha = 0`` the

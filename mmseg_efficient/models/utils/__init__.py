@@ -4,9 +4,9 @@ convention). A family file imports from here, never from another family's
 backbone or head."""
 from .channel_shuffle import ChannelShuffle
 from .stage_args import check_out_indices, per_stage
-from .upsample import build_deconv, deconv_padding
+from .upsample import build_block, build_output_layer, check_upsampling_kernel
 
 __all__ = [
-    'ChannelShuffle', 'check_out_indices', 'per_stage', 'build_deconv',
-    'deconv_padding'
+    'ChannelShuffle', 'build_block', 'build_output_layer',
+    'check_out_indices', 'check_upsampling_kernel', 'per_stage'
 ]

@@ -9,11 +9,12 @@ import mmseg_efficient  # noqa: F401  (registers the plugin)
 from mmengine.registry import MODELS as ROOT_MODELS
 from mmseg.models.backbones.erfnet import NonBottleneck1d
 from mmseg.registry import MODELS
-from mmseg_efficient.models.layers import (PW_CONV_NAMES, DeconvUpsampler,
-                                           DWSDilBlock, ESSNetBlock,
-                                           NonBottleneck1dK, Upsample1x1Block,
+from mmseg_efficient.models.layers import (PW_CONV_NAMES, DWSDilBlock,
+                                           ESSNetBlock,
+                                           FactorizedResidualBlock,
                                            parse_variant)
-from mmseg_efficient.models.utils import ChannelShuffle, build_deconv
+from mmseg_efficient.models.utils import (ChannelShuffle, build_block,
+                                          build_output_layer)
 
 
 def _randomise(module, seed=0):
@@ -167,14 +168,17 @@ def test_pw_conv_cfg_reaches_every_pointwise_conv_of_the_model():
             type='ESSNetHead',
             in_channels=128,
             num_classes=19,
-            pw_conv_cfg=dict(type='_RecordingPwConv')))
+            block_cfg=dict(
+                type='ESSNetBlock',
+                variant='D',
+                pw_conv_cfg=dict(type='_RecordingPwConv'))))
     head_pw = [m for m in head.modules() if isinstance(m, _RecordingPwConv)]
     assert len(head_pw) == 2 * 4
     assert all(m.target_groups == 1 for m in head_pw)
 
 
-def test_non_bt_1d_k3_is_mmsegs_block():
-    ours = _randomise(NonBottleneck1dK(16, dilation=4, drop_rate=0.3))
+def test_factorized_residual_block_k3_is_mmsegs_non_bt_1d():
+    ours = _randomise(FactorizedResidualBlock(16, dilation=4, drop_rate=0.3))
     theirs = NonBottleneck1d(16, dilation=4, drop_rate=0.3).eval()
     assert list(ours.state_dict()) == list(theirs.state_dict())
     theirs.load_state_dict(ours.state_dict())
@@ -187,7 +191,7 @@ def test_non_bt_1d_k3_is_mmsegs_block():
 def test_non_bt_1d_k5_receptive_field():
     # LeakyReLU: no path's gradient is cut by a dead unit, whatever the
     # random init (with ReLU the border rows depended on the global seed).
-    block = NonBottleneck1dK(
+    block = FactorizedResidualBlock(
         4, dilation=2, kernel_size=5,
         act_cfg=dict(type='LeakyReLU')).eval()
     x = torch.zeros(1, 4, 31, 31, requires_grad=True)
@@ -197,7 +201,7 @@ def test_non_bt_1d_k5_receptive_field():
     assert reach[:, 0].min() == 15 - 6 and reach[:, 0].max() == 15 + 6
     assert reach[:, 1].min() == 15 - 6 and reach[:, 1].max() == 15 + 6
     with pytest.raises(ValueError, match='kernel_size'):
-        NonBottleneck1dK(4, kernel_size=4)
+        FactorizedResidualBlock(4, kernel_size=4)
 
 
 def test_dws_dil_branches_reach_every_dilation():
@@ -215,32 +219,108 @@ def test_dws_dil_branches_reach_every_dilation():
     assert block(torch.randn(2, 4, 9, 13)).shape == (2, 4, 9, 13)
 
 
-@pytest.mark.parametrize('scale,kernel', [(2, 2), (2, 3), (4, 3), (8, 3),
-                                          (8, 8), (2, 4)])
-def test_build_deconv_upsamples_exactly(scale, kernel):
-    deconv = build_deconv(3, 5, scale, kernel)
-    assert deconv(torch.randn(1, 3, 7,
-                              9)).shape == (1, 5, 7 * scale, 9 * scale)
+@pytest.mark.parametrize('scale,kernel', [(2, 2), (4, 4), (8, 8), (2, 4),
+                                          (8, 16)])
+def test_output_layer_upsamples_exactly(scale, kernel):
+    layer = build_output_layer(
+        dict(type='deconv', kernel_size=kernel, stride=scale,
+             padding=(kernel - scale) // 2), 3, 5)
+    assert isinstance(layer, nn.ConvTranspose2d)
+    assert layer(torch.randn(1, 3, 7, 9)).shape == (1, 5, 7 * scale,
+                                                      9 * scale)
 
 
-def test_build_deconv_rejects_impossible_pairs():
-    # An even kernel larger than the stride cannot be centred.
-    with pytest.raises(ValueError, match='x1'):
-        build_deconv(3, 5, 1, 2)
+@pytest.mark.parametrize('scale,kernel', [(8, 3), (4, 3)])
+def test_deconv_kernel_smaller_than_stride_is_refused(scale, kernel):
+    """Such a deconv reaches only kernel^2 / stride^2 of its outputs."""
+    with pytest.raises(ValueError, match='kernel_size >= stride'):
+        build_output_layer(
+            dict(type='deconv', kernel_size=kernel, stride=scale,
+                 output_padding=scale - kernel + 2), 3, 5)
+    with pytest.raises(ValueError, match='upsample_cfg of stage 0'):
+        MODELS.build(
+            dict(
+                type='ERFNetHead',
+                in_channels=8,
+                stage_channels=(4, ),
+                num_classes=3,
+                upsample_cfg=dict(
+                    type='_ShortKernelUpsampler', scale=scale,
+                    kernel=kernel)))
 
 
-def test_upsamplers():
+@MODELS.register_module(name='_ShortKernelUpsampler', force=True)
+class _ShortKernelUpsampler(nn.Module):
+
+    def __init__(self, in_channels, out_channels, scale, kernel, **kwargs):
+        super().__init__()
+        self.conv = nn.ConvTranspose2d(
+            in_channels, out_channels, kernel, stride=scale)
+
+
+def test_upsamplers_are_mmsegs_blocks():
     x = torch.randn(2, 8, 5, 6)
-    assert Upsample1x1Block(8, 4).eval()(x).shape == (2, 4, 10, 12)
-    assert DeconvUpsampler(
-        8, 4, scale_factor=4).eval()(x).shape == (2, 4, 20, 24)
-    # With the defaults it is mmseg's ERFNet upsampler (3x3, stride 2).
-    conv = DeconvUpsampler(8, 4).conv
-    assert conv.kernel_size == (3, 3) and conv.stride == (2, 2)
-    # The 1x1 upsampling block = bilinear x2 followed by a 1x1 conv, BN, ReLU.
-    block = _randomise(Upsample1x1Block(8, 4))
+    cfgs = dict(norm_cfg=dict(type='BN', eps=1e-3), act_cfg=dict(type='ReLU'))
+    # ERFNet's upsampler (3x3, stride 2), registered from mmseg's erfnet.py.
+    erf = build_block(dict(type='UpsamplerBlock'), in_channels=8,
+                      out_channels=4, **cfgs).eval()
+    assert type(erf).__module__ == 'mmseg.models.backbones.erfnet'
+    assert erf.conv.kernel_size == (3, 3) and erf.conv.stride == (2, 2)
+    assert erf(x).shape == (2, 4, 10, 12)
+    # mmseg's UNet DeconvModule: kernel = stride = 4.
+    deconv = build_block(
+        dict(type='DeconvModule', kernel_size=4, scale_factor=4),
+        in_channels=8, out_channels=4, **cfgs).eval()
+    assert deconv(x).shape == (2, 4, 20, 24)
+    # ESSNet's "1x1 upsampling" = mmseg's InterpConv: bilinear x2, then a
+    # 1x1 conv, BN, ReLU (no conv bias before the BN).
+    block = _randomise(
+        build_block(dict(type='InterpConv'), in_channels=8, out_channels=4,
+                    **cfgs))
+    up, conv = block.interp_upsample
+    assert conv.conv.kernel_size == (1, 1) and conv.conv.bias is None
     with torch.no_grad():
-        up = F.interpolate(
+        ref = F.interpolate(
             x, scale_factor=2, mode='bilinear', align_corners=False)
-        ref = block.act(block.bn(block.conv(up)))
+        ref = conv.activate(conv.bn(conv.conv(ref)))
         assert torch.allclose(block(x), ref)
+
+
+@MODELS.register_module(name='_TinyBlock', force=True)
+class _TinyBlock(nn.Module):
+    """A new decoder block: only registered, the head has no mode for it."""
+
+    def __init__(self, channels, scale=1.0, **kwargs):
+        super().__init__()
+        self.conv = nn.Conv2d(channels, channels, 3, padding=1)
+        self.scale = scale
+
+    def forward(self, x):
+        return x + self.scale * self.conv(x)
+
+
+def test_decoder_blocks_come_from_the_registry():
+    head = MODELS.build(
+        dict(
+            type='ERFNetHead',
+            in_channels=32,
+            stage_channels=(16, 8),
+            num_blocks=(1, 3),
+            upsample_cfg=[
+                dict(type='InterpConv'),
+                dict(type='DeconvModule', kernel_size=2, scale_factor=2)
+            ],
+            block_cfg=dict(type='_TinyBlock', scale=0.5),
+            num_classes=3)).eval()
+    assert [sum(isinstance(m, _TinyBlock) for m in stage)
+            for stage in head.stages] == [1, 3]
+    assert head.stages[1][1].conv.in_channels == 8
+    # ERFNet's 2x2 output deconv by default: 1/8 -> 1/1 here.
+    assert head([torch.randn(1, 32, 4, 6)]).shape == (1, 3, 32, 48)
+    with pytest.raises(ValueError, match='block_cfg'):
+        MODELS.build(
+            dict(
+                type='ERFNetHead',
+                in_channels=32,
+                block_cfg=[dict(type='_TinyBlock')] * 3,
+                num_classes=3))

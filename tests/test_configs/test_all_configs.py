@@ -1,0 +1,97 @@
+# Copyright (c) mmseg_efficient contributors. All rights reserved.
+"""Every shipped config builds and every output pixel depends on the input.
+
+All configs under ``configs/`` (every folder, recursively, ``_base_`` folders
+skipped, so configs added later are covered too) are built with BN instead of
+SyncBN, in eval mode, and fed two different random images. A logit pixel
+whose scores are identical for both inputs is a constant: e.g. a transposed
+conv whose kernel is smaller than its stride leaves output pixels that only
+its bias reaches.
+"""
+import glob
+import os.path as osp
+
+import pytest
+import torch
+from mmengine.config import Config
+from mmengine.model import revert_sync_batchnorm
+from mmengine.registry import init_default_scope
+
+import mmseg_efficient  # noqa: F401  (registers the plugin)
+from conftest import REPO  # noqa: E402
+from mmseg.registry import MODELS
+
+CONFIG_ROOT = osp.join(REPO, 'configs')
+CONFIGS = sorted(
+    osp.relpath(path, CONFIG_ROOT)
+    for path in glob.glob(osp.join(CONFIG_ROOT, '**', '*.py'), recursive=True)
+    if '_base_' not in osp.relpath(path, CONFIG_ROOT).split(osp.sep))
+# Divisible by every config's output stride (1/8 encoders, 1/32 backbones
+# such as SegFormer's or ShuffleNet's), small enough to stay fast.
+SHAPE = (1, 3, 64, 128)
+
+
+def test_configs_are_found():
+    assert len(CONFIGS) >= 30
+    assert 'essnet/essnet-d_trans8x_1xb6-75k_cityscapes-512x1024.py' in (
+        c.replace(osp.sep, '/') for c in CONFIGS)
+
+
+def drop_file_class_weights(cfg) -> None:
+    """Loss class weights given as a ``.npy`` path (read when the loss is
+    built, e.g. segformer_kitti's class-balanced weights) are a training
+    detail that does not touch the forward: use none."""
+    if isinstance(cfg, dict):
+        if isinstance(cfg.get('class_weight'), str):
+            cfg['class_weight'] = None
+        for value in cfg.values():
+            drop_file_class_weights(value)
+    elif isinstance(cfg, (list, tuple)):
+        for value in cfg:
+            drop_file_class_weights(value)
+
+
+def calibrate_norms(model: torch.nn.Module, shape=SHAPE, seed: int = 1):
+    """Set every BN's running statistics to those of a random batch, as
+    training would (fresh statistics of mean 0 / variance 1 let activations
+    grow layer after layer until ReLU6 saturates, a random-init artefact)."""
+    norms = [m for m in model.modules()
+             if isinstance(m, torch.nn.modules.batchnorm._BatchNorm)]
+    for norm in norms:
+        norm.reset_running_stats()
+        norm.momentum = None  # cumulative average: one batch sets them
+    gen = torch.Generator().manual_seed(seed)
+    model.train()
+    with torch.no_grad():
+        model(torch.rand(2, *shape[1:], generator=gen), mode='tensor')
+    return model.eval()
+
+
+def constant_pixels(model: torch.nn.Module, shape=SHAPE, seed: int = 0):
+    """Boolean map (N, H, W) of the output pixels whose logits are the same
+    for two different random inputs."""
+    gen = torch.Generator().manual_seed(seed)
+    x1 = torch.rand(*shape, generator=gen)
+    x2 = torch.rand(*shape, generator=gen)
+    with torch.no_grad():
+        out1 = model(x1, mode='tensor')
+        out2 = model(x2, mode='tensor')
+    assert out1.shape == out2.shape
+    return (out1 == out2).all(dim=1)
+
+
+@pytest.mark.parametrize('config', CONFIGS)
+def test_every_output_pixel_depends_on_the_input(config):
+    cfg = Config.fromfile(osp.join(CONFIG_ROOT, config))
+    init_default_scope(cfg.get('default_scope', 'mmseg'))
+    drop_file_class_weights(cfg.model)
+    model = MODELS.build(cfg.model)
+    model.auxiliary_head = None  # training only
+    model = calibrate_norms(revert_sync_batchnorm(model))
+    constant = constant_pixels(model)
+    n, h, w = constant.shape
+    assert h * w > 1, f'{config}: output of {tuple(constant.shape)} pixels'
+    assert not constant.any(), (
+        f'{config}: {int(constant.sum())} of {constant.numel()} output '
+        f'pixels ({100 * constant.float().mean().item():.1f} %) have the '
+        f'same logits for two different inputs (output {h}x{w})')
