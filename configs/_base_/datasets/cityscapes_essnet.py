@@ -7,7 +7,7 @@ _base_ = ['./cityscapes.py']
 crop_size = (512, 1024)
 img_scale = (1024, 512)
 train_pipeline = [
-    dict(type='LoadImageFromFile'),
+    dict(type='LoadCheckedImageFromFile'),
     dict(type='LoadCheckedAnnotations', num_classes=19),
     dict(
         type='RandomResize',
@@ -21,21 +21,25 @@ train_pipeline = [
     dict(type='PackSegInputs')
 ]
 test_pipeline = [
-    dict(type='LoadImageFromFile'),
+    dict(type='LoadCheckedImageFromFile'),
     dict(type='Resize', scale=img_scale, keep_ratio=True),
     dict(type='LoadCheckedAnnotations', num_classes=19),
     dict(type='PackSegInputs')
 ]
-# Test-time augmentation around the inference scale (ratios of 1024x512).
+# Test-time augmentation: ratios of the inference scale 1024x512 (so the
+# view at ratio 1.0 without flip is the test pipeline, for any image size).
 img_ratios = [0.5, 0.75, 1.0, 1.25, 1.5, 1.75]
 tta_pipeline = [
-    dict(type='LoadImageFromFile', backend_args=None),
+    dict(type='LoadCheckedImageFromFile', backend_args=None),
     dict(
         type='TestTimeAug',
         transforms=[
             [
-                dict(type='Resize', scale_factor=r / 2, keep_ratio=True)
-                for r in img_ratios
+                dict(
+                    type='Resize',
+                    scale=(int(img_scale[0] * r + 0.5),
+                           int(img_scale[1] * r + 0.5)),
+                    keep_ratio=True) for r in img_ratios
             ],
             [
                 dict(type='RandomFlip', prob=0., direction='horizontal'),
