@@ -29,7 +29,7 @@ geometric_augs = [
     dict(type='RandomRotate', prob=1.0, degree=20, seg_pad_val=255),
 ]
 train_pipeline = [
-    dict(type='LoadImageFromFile'),
+    dict(type='LoadCheckedImageFromFile'),
     dict(type='LoadCheckedAnnotations', num_classes=19),
     dict(type='RandomAspectResize', scale=img_scale),
     dict(type='RareClassRandomCrop', crop_size=crop_size),
@@ -40,13 +40,13 @@ train_pipeline = [
     dict(type='PackSegInputs')
 ]
 test_pipeline = [
-    dict(type='LoadImageFromFile'),
+    dict(type='LoadCheckedImageFromFile'),
     dict(type='Resize', scale=img_scale, keep_ratio=True),
     dict(type='LoadCheckedAnnotations', num_classes=19),
     dict(type='PackSegInputs')
 ]
 tta_pipeline = [
-    dict(type='LoadImageFromFile', backend_args=None),
+    dict(type='LoadCheckedImageFromFile', backend_args=None),
     dict(
         type='TestTimeAug',
         transforms=[

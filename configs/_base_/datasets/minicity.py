@@ -35,7 +35,7 @@ geometric_augs = [
     dict(type='RandomRotate', prob=1.0, degree=20, seg_pad_val=255),
 ]
 train_pipeline = [
-    dict(type='LoadImageFromFile'),
+    dict(type='LoadCheckedImageFromFile'),
     dict(type='LoadCheckedAnnotations', num_classes=num_classes),
     dict(type='RandomAspectResize', scale=img_scale),
     dict(type='RareClassRandomCrop', crop_size=crop_size),
@@ -46,17 +46,25 @@ train_pipeline = [
     dict(type='PackSegInputs')
 ]
 test_pipeline = [
-    dict(type='LoadImageFromFile'),
+    dict(type='LoadCheckedImageFromFile'),
     dict(type='Resize', scale=img_scale, keep_ratio=True),
     dict(type='LoadCheckedAnnotations', num_classes=num_classes),
     dict(type='PackSegInputs')
 ]
+# Flip-only TTA (the paper's): one ratio, 1.0, of the test scale.
+img_ratios = [1.0]
 tta_pipeline = [
-    dict(type='LoadImageFromFile', backend_args=None),
+    dict(type='LoadCheckedImageFromFile', backend_args=None),
     dict(
         type='TestTimeAug',
         transforms=[
-            [dict(type='Resize', scale=img_scale, keep_ratio=True)],
+            [
+                dict(
+                    type='Resize',
+                    scale=(int(img_scale[0] * r + 0.5),
+                           int(img_scale[1] * r + 0.5)),
+                    keep_ratio=True) for r in img_ratios
+            ],
             [
                 dict(type='RandomFlip', prob=0., direction='horizontal'),
                 dict(type='RandomFlip', prob=1., direction='horizontal')
