@@ -15,4 +15,7 @@ apply_compat()
 
 from . import datasets, engine, models, utils  # noqa: E402,F401
 
+# CheckpointHook saves are written atomically (temporary file + rename).
+utils.install_atomic_checkpoint_saving()
+
 __all__ = ['__version__', 'apply_compat']

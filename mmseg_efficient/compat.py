@@ -209,10 +209,16 @@ def safe_torch_load(filename, map_location=None):
         map_location: As for :func:`torch.load`.
 
     Raises:
+        NotACheckpointError: The file is not a checkpoint at all (see
+            :func:`mmseg_efficient.utils.checkpoint.check_checkpoint_file`).
         UnsafeCheckpointError: The file carries a pickled object that is not
             a tensor, a plain container or an allow-listed mmengine/numpy
             type (for example one whose ``__reduce__`` runs a command).
     """
+    if isinstance(filename, (str, os.PathLike)):
+        # an empty / text / HTML / truncated file is named as such
+        from .utils.checkpoint import check_checkpoint_file
+        check_checkpoint_file(filename)
     if not SAFE_CHECKPOINT_GLOBALS:
         SAFE_CHECKPOINT_GLOBALS.extend(_safe_checkpoint_globals())
     with torch.serialization.safe_globals(SAFE_CHECKPOINT_GLOBALS):

@@ -7,16 +7,26 @@ NNODES=${NNODES:-1}
 NODE_RANK=${NODE_RANK:-0}
 PORT=${PORT:-29500}
 MASTER_ADDR=${MASTER_ADDR:-"127.0.0.1"}
-PYTHON=${PYTHON:-python}
+# Python: $PYTHON if set; else the activated virtualenv's; else the
+# project's .venv (made by `make demo` / `make test`) when it exists; else
+# python (python3) from PATH.
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+if [ -z "$PYTHON" ]; then
+    if [ -n "$VIRTUAL_ENV" ] || [ ! -x "$ROOT/.venv/bin/python" ]; then
+        PYTHON=$(command -v python || command -v python3 || echo python)
+    else
+        PYTHON="$ROOT/.venv/bin/python"
+    fi
+fi
 
-PYTHONPATH="$(dirname $0)/..":$PYTHONPATH \
-$PYTHON -m torch.distributed.run \
+PYTHONPATH="$ROOT":$PYTHONPATH \
+"$PYTHON" -m torch.distributed.run \
     --nnodes=$NNODES \
     --node_rank=$NODE_RANK \
     --master_addr=$MASTER_ADDR \
     --nproc_per_node=$GPUS \
     --master_port=$PORT \
-    $(dirname "$0")/test.py \
+    "$ROOT/tools/test.py" \
     $CONFIG \
     $CHECKPOINT \
     --launcher pytorch \

@@ -9,7 +9,10 @@ Usage is exactly mmseg's::
         [--launcher {none,pytorch,slurm,mpi}]
 
 Checkpoints are loaded with ``weights_only=True`` (see
-``mmseg_efficient.compat``).
+``mmseg_efficient.compat``) and must fit the model: a missing, unexpected or
+reshaped key stops the run before anything is evaluated (listing the first
+few), unless ``--allow-partial-checkpoint`` is given. The auxiliary head,
+unused at test time, may be absent from the checkpoint.
 """
 import argparse
 import os
@@ -21,8 +24,9 @@ import _bootstrap  # noqa: E402,F401
 from mmengine.config import DictAction  # noqa: E402
 from mmengine.runner import Runner  # noqa: E402
 
-from mmseg_efficient.utils import (check_data_roots, load_config,  # noqa: E402
-                                   shutdown_distributed)
+from mmseg_efficient.utils import (build_segmentor,  # noqa: E402
+                                   check_data_roots, load_checkpoint_strict,
+                                   load_config, shutdown_distributed)
 
 
 def parse_args(argv=None):
@@ -59,6 +63,11 @@ def parse_args(argv=None):
         help='job launcher')
     parser.add_argument(
         '--tta', action='store_true', help='Test time augmentation')
+    parser.add_argument(
+        '--allow-partial-checkpoint',
+        action='store_true',
+        help='test even if the checkpoint does not fit the model (missing, '
+        'unexpected or reshaped keys are then only warned about)')
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
     args = parser.parse_args(argv)
     if 'LOCAL_RANK' not in os.environ:
@@ -98,6 +107,13 @@ def main(argv=None):
         cfg.work_dir = osp.join('./work_dirs',
                                 osp.splitext(osp.basename(args.config))[0])
 
+    # Refuse a checkpoint that does not fit before anything else is built
+    # (mmengine's Runner loads non-strictly and would only warn).
+    load_checkpoint_strict(
+        build_segmentor(cfg, drop_auxiliary=False),
+        args.checkpoint,
+        allow_partial=args.allow_partial_checkpoint,
+        ignore_prefixes=('auxiliary_head.', ))
     cfg.load_from = args.checkpoint
 
     if args.show or args.show_dir:

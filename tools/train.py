@@ -7,7 +7,11 @@ Usage is exactly mmseg's::
         [--cfg-options k=v ...] [--launcher {none,pytorch,slurm,mpi}]
 
 Importing mmseg_efficient first makes the stack work on today's PyTorch
-(weights-only resume, CPU/gloo distributed runs, mmcv-lite).
+(weights-only resume, CPU/gloo distributed runs, mmcv-lite) and makes
+checkpoint writes atomic. ``--resume`` continues from ``last_checkpoint`` or,
+when that is missing, empty or dangling, from the newest complete
+``iter_*.pth`` (a truncated one is skipped with a warning); a run without
+``--resume`` in a work dir that already holds checkpoints says so loudly.
 """
 import argparse
 import logging
@@ -22,8 +26,10 @@ from mmengine.logging import print_log  # noqa: E402
 from mmengine.runner import Runner  # noqa: E402
 
 from mmseg.registry import RUNNERS  # noqa: E402
-from mmseg_efficient.utils import (check_data_roots, load_config,  # noqa: E402
-                                   shutdown_distributed)
+from mmseg_efficient.utils import (check_data_roots,  # noqa: E402
+                                   find_resume_checkpoint, load_config,
+                                   shutdown_distributed,
+                                   warn_existing_checkpoints)
 
 
 def parse_args(argv=None):
@@ -87,6 +93,15 @@ def main(argv=None):
 
     cfg.resume = args.resume
     check_data_roots(cfg, args.config, ('train_dataloader', 'val_dataloader'))
+    if args.resume and cfg.get('load_from') is None:
+        # mmengine trusts work_dir/last_checkpoint alone: it silently starts
+        # from iteration 1 when the file is missing and fails when it is
+        # empty or dangling
+        cfg.load_from = find_resume_checkpoint(cfg.work_dir)
+        if cfg.load_from is None:  # nothing to resume: a first run
+            cfg.resume = False
+    elif not args.resume:
+        warn_existing_checkpoints(cfg.work_dir)
 
     if 'runner_type' not in cfg:
         runner = Runner.from_cfg(cfg)

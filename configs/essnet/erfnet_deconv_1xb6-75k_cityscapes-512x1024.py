@@ -3,7 +3,6 @@
 # config (configs/erfnet/erfnet_fcn_4xb4-160k_cityscapes-512x1024.py) puts
 # an FCN head on mmseg's ERFNet backbone instead.
 _base_ = [
-    '../_base_/models/erfnet_deconv.py',
-    '../_base_/schedules/essnet_adam-75k_cityscapes.py',
-    '../_base_/default_runtime.py'
+    './_base_/erfnet_deconv_cityscapes.py',
+    '../_base_/schedules/essnet_adam-plateau-75k.py'
 ]

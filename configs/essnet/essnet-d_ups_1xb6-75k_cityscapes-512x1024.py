@@ -1,8 +1,7 @@
 # ESSNet-D (thesis Table 3.5): ESSNetB-D's encoder and ESSNet's decoder
 # (1x1 upsampling blocks and D layers).
 _base_ = [
-    '../_base_/models/essnet_ups.py',
-    '../_base_/schedules/essnet_adam-75k_cityscapes.py',
-    '../_base_/default_runtime.py'
+    './_base_/essnet_ups_cityscapes.py',
+    '../_base_/schedules/essnet_adam-plateau-75k.py'
 ]
 model = dict(backbone=dict(variant='D'))

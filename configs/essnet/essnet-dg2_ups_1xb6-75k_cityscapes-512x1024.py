@@ -3,4 +3,9 @@
 # trains it with gradual grouping (configs/essnet/gradual_grouping); this
 # config trains the grouped model directly.
 _base_ = './essnet-d_ups_1xb6-75k_cityscapes-512x1024.py'
-model = dict(backbone=dict(variant='DG2'))
+model = dict(
+    backbone=dict(
+        variant='DG2',
+        init_cfg=dict(
+            checkpoint='work_dirs/essnetb-dg2_p1-enc_1xb6-50k_'
+            'cityscapes-512x1024/iter_50000.pth')))

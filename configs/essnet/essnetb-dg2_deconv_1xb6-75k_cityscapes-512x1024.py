@@ -1,4 +1,9 @@
 # ESSNetB-DG2 (thesis Table 3.2): layer DG2, i.e. layer D with
 # grouped 1x1 convs (groups=2).
 _base_ = './essnetb-d_deconv_1xb6-75k_cityscapes-512x1024.py'
-model = dict(backbone=dict(variant='DG2'))
+model = dict(
+    backbone=dict(
+        variant='DG2',
+        init_cfg=dict(
+            checkpoint='work_dirs/essnetb-dg2_p1-enc_1xb6-50k_'
+            'cityscapes-512x1024/iter_50000.pth')))

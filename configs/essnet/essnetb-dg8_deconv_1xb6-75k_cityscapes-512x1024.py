@@ -1,4 +1,9 @@
 # ESSNetB-DG8 (thesis Table 3.2): layer DG8, i.e. layer D with
 # grouped 1x1 convs (groups=8).
 _base_ = './essnetb-d_deconv_1xb6-75k_cityscapes-512x1024.py'
-model = dict(backbone=dict(variant='DG8'))
+model = dict(
+    backbone=dict(
+        variant='DG8',
+        init_cfg=dict(
+            checkpoint='work_dirs/essnetb-dg8_p1-enc_1xb6-50k_'
+            'cityscapes-512x1024/iter_50000.pth')))

@@ -4,7 +4,13 @@
 from . import transforms  # noqa: F401
 from .kitti_semantic import (KittiSemanticDataset, street_to_kitti_layout,
                              write_kitti_splits)
+from .minicity import convert_minicity
+from .rare_class_oversampling import (EFFICIENTSEG_RARE_CLASSES,
+                                      RareClassOversampledDataset,
+                                      build_class_pixel_index)
 
 __all__ = [
-    'KittiSemanticDataset', 'street_to_kitti_layout', 'write_kitti_splits'
+    'EFFICIENTSEG_RARE_CLASSES', 'KittiSemanticDataset',
+    'RareClassOversampledDataset', 'build_class_pixel_index',
+    'convert_minicity', 'street_to_kitti_layout', 'write_kitti_splits'
 ]

@@ -29,17 +29,23 @@ from mmengine.registry import init_default_scope
 
 def build_segmentor(cfg: Config, checkpoint: Optional[str] = None,
                     drop_auxiliary: bool = True,
-                    device: str = 'cpu') -> torch.nn.Module:
+                    device: str = 'cpu',
+                    allow_partial_checkpoint: bool = False
+                    ) -> torch.nn.Module:
     """Build ``cfg.model`` for analysis: BN instead of SyncBN, eval mode,
     auxiliary heads dropped, loss class weights read from files dropped,
     optionally with a checkpoint.
 
     Args:
         cfg (Config): A segmentation config.
-        checkpoint (str, optional): Weights to load; random weights if None.
+        checkpoint (str, optional): Weights to load (strictly, see
+            :func:`~mmseg_efficient.utils.load_checkpoint_strict`); random
+            weights if None.
         drop_auxiliary (bool): Remove ``auxiliary_head`` (training only).
             Default: True.
         device (str): Device to put the model on. Default: 'cpu'.
+        allow_partial_checkpoint (bool): Load a checkpoint that does not fit
+            the model (only warn). Default: False.
     """
     import copy
 
@@ -50,7 +56,12 @@ def build_segmentor(cfg: Config, checkpoint: Optional[str] = None,
     model = MODELS.build(model_cfg)
     model = revert_sync_batchnorm(model)
     if checkpoint:
-        load_weights(model, checkpoint)
+        from .checkpoint import load_checkpoint_strict
+        load_checkpoint_strict(
+            model,
+            checkpoint,
+            allow_partial=allow_partial_checkpoint,
+            ignore_prefixes=('auxiliary_head.', ) if drop_auxiliary else ())
     if drop_auxiliary and getattr(model, 'auxiliary_head', None) is not None:
         model.auxiliary_head = None
     return model.to(device).eval()
@@ -68,21 +79,6 @@ def _drop_file_class_weights(node) -> None:
     elif isinstance(node, (list, tuple)):
         for value in node:
             _drop_file_class_weights(value)
-
-
-def load_weights(model: torch.nn.Module, checkpoint: str) -> dict:
-    """Load ``checkpoint`` into ``model`` strictly (every key must match:
-    a partial load would measure or export a half-random model).
-
-    The one place the analysis and deploy tools load weights.
-    TODO(reliability): point this at the shared strict loader
-    (``mmseg_efficient.utils.load_checkpoint_strict``) once it lands.
-
-    Returns:
-        dict: The loaded checkpoint (``meta`` etc.).
-    """
-    from mmengine.runner import load_checkpoint
-    return load_checkpoint(model, checkpoint, map_location='cpu', strict=True)
 
 
 def count_params(model: torch.nn.Module) -> int:

@@ -22,7 +22,17 @@ from conftest import REPO  # noqa: E402
 CONFIG_DIR = osp.join(REPO, 'configs', 'essnet')
 CONFIGS = sorted(
     osp.basename(p) for p in glob.glob(osp.join(CONFIG_DIR, '*.py')))
+# Every config of the folder tree (gradual_grouping/ included), relative to
+# configs/essnet: the metafile lists them all.
+ALL_CONFIGS = sorted(
+    osp.relpath(p, CONFIG_DIR)
+    for p in glob.glob(osp.join(CONFIG_DIR, '**', '*.py'), recursive=True)
+    if '_base_' not in p)
 SUFFIX = '_1xb6-75k_cityscapes-512x1024.py'
+# The models of the thesis (phase 2 of the recipe); the '-1phase-' and
+# '-poly-' variants build the same models, '_p1-enc_' the encoders alone.
+MODEL_CONFIGS = [c for c in CONFIGS if c.endswith(SUFFIX)]
+PHASE1_CONFIGS = [c for c in CONFIGS if '_p1-enc_' in c]
 
 
 def _name(row):
@@ -64,7 +74,7 @@ def test_every_thesis_row_has_a_config():
     assert not missing
 
 
-@pytest.mark.parametrize('config', CONFIGS)
+@pytest.mark.parametrize('config', MODEL_CONFIGS)
 def test_config_builds_and_runs_at_512x1024(config):
     cfg = _cfg(config)
     text = open(osp.join(CONFIG_DIR, config)).read()
@@ -111,14 +121,63 @@ def test_erfnet_baseline_matches_the_reference_erfnet_size():
     assert _params(_name('erfnet_deconv')) == 2_064_191
 
 
-def test_metafile_lists_every_config_with_its_parameter_count():
+@pytest.mark.parametrize('config', PHASE1_CONFIGS)
+def test_phase1_config_predicts_at_one_eighth(config):
+    """Phase 1: the encoder and a 1x1 classifier, logits at 1/8 (the loss
+    uses labels downsampled to them)."""
+    cfg = _cfg(config)
+    assert cfg.model.decode_head.type == 'LabelDownsampleHead'
+    assert len(open(osp.join(CONFIG_DIR, config)).read().splitlines()) <= 40
+    init_default_scope('mmseg')
+    model = revert_sync_batchnorm(MODELS.build(cfg.model)).eval()
+    with torch.no_grad():
+        out = model(torch.zeros(1, 3, 64, 128), mode='tensor')
+    assert out.shape == (1, 19, 8, 16)
+
+
+def _metafile():
     with open(osp.join(CONFIG_DIR, 'metafile.yaml')) as f:
-        models = {m['Name']: m for m in yaml.safe_load(f)['Models']}
-    assert set(models) == {osp.splitext(c)[0] for c in CONFIGS}
-    for config in CONFIGS:
-        entry = models[osp.splitext(config)[0]]
+        return {m['Name']: m for m in yaml.safe_load(f)['Models']}
+
+
+def test_metafile_lists_every_config_with_its_parameter_count():
+    models = _metafile()
+    assert set(models) == {
+        osp.splitext(osp.basename(c))[0]
+        for c in ALL_CONFIGS
+    }
+    for config in ALL_CONFIGS:
+        entry = models[osp.splitext(osp.basename(config))[0]]
         assert entry['Config'] == f'configs/essnet/{config}'
-        assert entry['Metadata']['Parameters'] == _params(config)
+        assert entry['Metadata']['Parameters'] == _params(config), config
+
+
+def test_metafile_records_the_thesis_numbers_as_claims_not_results():
+    """mmseg's metafiles list what a config reproduced: nothing is trained
+    here yet, so every Results is empty and the thesis' mIoU is a claim."""
+    models = _metafile()
+    claims = {}
+    for name, entry in models.items():
+        assert entry['Results'] == [], name
+        assert 'Results Source' not in entry['Metadata']
+        if 'Paper Claim' in entry:
+            claim = entry['Paper Claim']
+            assert claim['Source'].startswith('thesis ')
+            assert claim['Dataset'] == 'Cityscapes val'
+            claims[name] = claim['Metrics']['mIoU']
+    # The thesis' rows (Tables 3.2, 3.4, 3.5, 4.1, §4.2, §4.3).
+    assert claims['erfnet_deconv' + SUFFIX[:-3]] == 70.45
+    assert claims['essnet-d_ups' + SUFFIX[:-3]] == 68.39
+    assert claims['essneta-dg2s_deconv' + SUFFIX[:-3]] == 70.62
+    assert len(claims) == 27
+    # ESSNet-DG2/DG4 were trained with gradual grouping (Table 3.5): the
+    # claim is the gradual-grouping config's, not the grouped-from-scratch.
+    assert 'essnet-dg2_ups' + SUFFIX[:-3] not in claims
+    assert claims['essnet-dg2_gg-p2_ups' + SUFFIX[:-3]] == 66.10
+    assert claims['essnet-dg4_gg-p2_ups' + SUFFIX[:-3]] == 63.80
+    # Variants of the recipe and phase-1 encoders claim nothing.
+    assert not [n for n in claims if '-1phase-' in n or '-poly-' in n or
+                'p1-enc' in n]
 
 
 def test_bad_variant_in_config_fails_at_build_naming_it():

@@ -17,6 +17,11 @@ gradual-grouping config derives from). The tool then checks that the deploy
 model loaded with OUT (strictly) gives the masked model's logits on a random
 input: max abs diff <= ``--atol`` (1e-4) and the same argmax.
 
+CKPT must fit CONFIG's model exactly (``--allow-partial-checkpoint`` opts
+out). OUT and the derived deploy config are written to temporary files and
+renamed only once every check has passed: a failed conversion leaves no
+output behind, and an existing OUT is replaced atomically.
+
 Example:
     python tools/deploy/convert_grouped.py \
         configs/essnet/gradual_grouping/CONFIG.py work_dirs/.../iter_N.pth \
@@ -40,7 +45,8 @@ from mmseg_efficient.models.layers.maskable_conv import (  # noqa: E402,F401
     AlphaNotZeroError, check_alpha_zero, convert_to_grouped,
     deploy_conv_cfgs, get_masked_convs)
 from mmseg_efficient.utils import (  # noqa: E402
-    build_segmentor, count_params, load_config)
+    atomic_torch_save, build_segmentor, count_params, load_checkpoint_strict,
+    load_config)
 
 
 def parse_args(argv=None):
@@ -74,6 +80,11 @@ def parse_args(argv=None):
         help='also time N CPU forward passes (batch 1, at --shape) of the '
         'masked and of the converted model, interleaved (default: 0, off)')
     parser.add_argument('--seed', type=int, default=0)
+    parser.add_argument(
+        '--allow-partial-checkpoint',
+        action='store_true',
+        help='convert even if CKPT does not fit CONFIG\'s model (missing or '
+        'unexpected keys are then only warned about)')
     parser.add_argument(
         '--cfg-options',
         nargs='+',
@@ -123,9 +134,8 @@ def main(argv=None):
     args = parse_args(argv)
     cfg = load_config(args.config, args.cfg_options)
     model = build_segmentor(cfg, drop_auxiliary=False)
-    from mmengine.runner import load_checkpoint
-    ckpt = load_checkpoint(
-        model, args.checkpoint, map_location='cpu', strict=True)
+    ckpt = load_checkpoint_strict(
+        model, args.checkpoint, allow_partial=args.allow_partial_checkpoint)
     if not get_masked_convs(model):
         raise ValueError(
             f'The model of {args.config} has no MaskedGroupConv2d: nothing '
@@ -148,27 +158,42 @@ def main(argv=None):
         converted_from=osp.abspath(args.checkpoint),
         converted_by='tools/deploy/convert_grouped.py',
         grouped_convs=num)
+    # Everything is written under temporary names and renamed at the end:
+    # a failure below leaves neither OUT nor its deploy config behind.
     out_dir = osp.dirname(osp.abspath(args.out))
     os.makedirs(out_dir, exist_ok=True)
-    torch.save(dict(meta=meta, state_dict=state_dict), args.out)
+    tmp_out = osp.join(out_dir, f'.{osp.basename(args.out)}.{os.getpid()}.tmp')
+    tmp_files = [tmp_out]
+    try:
+        atomic_torch_save(dict(meta=meta, state_dict=state_dict), tmp_out)
 
-    # The deploy config: given, or CONFIG with grouped convs.
-    if args.deploy_config:
-        deploy_cfg = load_config(args.deploy_config)
-        deploy_path = args.deploy_config
-    else:
-        deploy_cfg = copy.deepcopy(cfg)
-        deploy_cfg.model = Config(
-            dict(model=deploy_conv_cfgs(cfg.model.to_dict()))).model
-        deploy_path = osp.splitext(args.out)[0] + '_deploy.py'
-        deploy_cfg.dump(deploy_path)
-    deploy_model = build_segmentor(deploy_cfg, drop_auxiliary=False)
-    if get_masked_convs(deploy_model):
-        raise RuntimeError(f'The deploy config {deploy_path} still builds '
-                           'MaskedGroupConv2d layers')
-    load_checkpoint(deploy_model, args.out, map_location='cpu', strict=True)
-    compare(ref, tensor_logits(deploy_model, inputs), args.atol,
-            f'deploy config {deploy_path}')
+        # The deploy config: given, or CONFIG with grouped convs.
+        if args.deploy_config:
+            deploy_cfg = load_config(args.deploy_config)
+            deploy_path = args.deploy_config
+        else:
+            deploy_cfg = copy.deepcopy(cfg)
+            deploy_cfg.model = Config(
+                dict(model=deploy_conv_cfgs(cfg.model.to_dict()))).model
+            deploy_path = osp.splitext(args.out)[0] + '_deploy.py'
+            tmp_deploy = osp.join(
+                out_dir, f'.{osp.basename(deploy_path)}.{os.getpid()}.tmp.py')
+            tmp_files.append(tmp_deploy)
+            deploy_cfg.dump(tmp_deploy)
+        deploy_model = build_segmentor(deploy_cfg, drop_auxiliary=False)
+        if get_masked_convs(deploy_model):
+            raise RuntimeError(f'The deploy config {deploy_path} still builds '
+                               'MaskedGroupConv2d layers')
+        load_checkpoint_strict(deploy_model, tmp_out)
+        compare(ref, tensor_logits(deploy_model, inputs), args.atol,
+                f'deploy config {deploy_path}')
+        if not args.deploy_config:
+            os.replace(tmp_deploy, deploy_path)
+        os.replace(tmp_out, args.out)
+    finally:
+        for path in tmp_files:
+            if osp.exists(path):
+                os.remove(path)
 
     if args.latency > 0:
         timing = time_models(

@@ -6,7 +6,7 @@ _base_ = ['./cityscapes.py']
 crop_size = (769, 769)
 scale_ratios = [0.5, 0.75, 1.0, 1.25, 1.5, 1.75, 2.0]
 train_pipeline = [
-    dict(type='LoadImageFromFile'),
+    dict(type='LoadCheckedImageFromFile'),
     dict(type='LoadCheckedAnnotations', num_classes=19),
     dict(
         type='RandomChoiceResize',

@@ -17,7 +17,7 @@ street_enet_class_weight = [
     10.2873
 ]
 train_pipeline = [
-    dict(type='LoadImageFromFile'),
+    dict(type='LoadCheckedImageFromFile'),
     dict(type='LoadCheckedAnnotations', num_classes=num_classes),
     dict(
         type='RandomResize',
@@ -30,20 +30,26 @@ train_pipeline = [
     dict(type='PackSegInputs')
 ]
 test_pipeline = [
-    dict(type='LoadImageFromFile'),
+    dict(type='LoadCheckedImageFromFile'),
     dict(type='Resize', scale=img_scale, keep_ratio=True),
     dict(type='LoadCheckedAnnotations', num_classes=num_classes),
     dict(type='PackSegInputs')
 ]
+# TTA scales are ratios of the test scale (img_scale), not of the original
+# image: at ratio 1.0 (no flip) a view is exactly the test pipeline's input,
+# whatever the size of the images.
 img_ratios = [0.75, 1.0, 1.25]
 tta_pipeline = [
-    dict(type='LoadImageFromFile', backend_args=None),
+    dict(type='LoadCheckedImageFromFile', backend_args=None),
     dict(
         type='TestTimeAug',
         transforms=[
             [
-                dict(type='Resize', scale_factor=r, keep_ratio=True)
-                for r in img_ratios
+                dict(
+                    type='Resize',
+                    scale=(int(img_scale[0] * r + 0.5),
+                           int(img_scale[1] * r + 0.5)),
+                    keep_ratio=True) for r in img_ratios
             ],
             [
                 dict(type='RandomFlip', prob=0., direction='horizontal'),

@@ -1,5 +1,12 @@
 # Copyright (c) mmseg_efficient contributors. All rights reserved.
-from .loading import LoadCheckedAnnotations, SegDataError
+from .geometric import (RandomAspectResize, RandomTranslate,  # noqa: F401
+                        RareClassRandomCrop)
+from .loading import (LoadCheckedAnnotations, LoadCheckedImageFromFile,
+                      SegDataError)
+from .photometric import JpegCompression, MultiplicativeColorJitter
 
-__all__ = ['LoadCheckedAnnotations', 'SegDataError']
-from .geometric import RandomTranslate  # noqa: E402,F401
+__all__ = [
+    'JpegCompression', 'LoadCheckedAnnotations', 'LoadCheckedImageFromFile',
+    'MultiplicativeColorJitter', 'RandomAspectResize', 'RandomTranslate',
+    'RareClassRandomCrop', 'SegDataError'
+]

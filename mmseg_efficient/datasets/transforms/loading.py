@@ -1,12 +1,41 @@
 # Copyright (c) mmseg_efficient contributors. All rights reserved.
+import os.path as osp
+
 import cv2
 import numpy as np
+from mmcv.transforms import LoadImageFromFile
 from mmseg.datasets.transforms import LoadAnnotations
 from mmseg.registry import TRANSFORMS
 
 
 class SegDataError(ValueError):
     """An image or label file of a segmentation dataset is unusable."""
+
+
+@TRANSFORMS.register_module()
+class LoadCheckedImageFromFile(LoadImageFromFile):
+    """mmcv's ``LoadImageFromFile`` that names the file it cannot read.
+
+    mmcv lets the decoder's error through: a zero-byte image ends in
+    ``cv2.error ... !buf.empty()``, with no file name. This loader raises a
+    :class:`SegDataError` naming the image (and saying when it is empty).
+    Arguments are mmcv's; with ``ignore_empty=True`` an unreadable image is
+    still skipped (None), as in mmcv.
+    """
+
+    def transform(self, results: dict):
+        path = results['img_path']
+        try:
+            return super().transform(results)
+        except FileNotFoundError as err:
+            raise SegDataError(f'Image file not found: {path}') from err
+        except (AssertionError, AttributeError, OSError, ValueError,
+                cv2.error) as err:
+            size = osp.getsize(path) if osp.isfile(path) else None
+            what = ('it is empty (0 bytes)' if size == 0 else
+                    'corrupt or not an image')
+            raise SegDataError(
+                f'Cannot decode image file {path} ({what})') from err
 
 
 @TRANSFORMS.register_module()
@@ -88,4 +117,6 @@ class LoadCheckedAnnotations(LoadAnnotations):
                 f'check_size={self.check_size})')
 
 
-__all__ = ['LoadCheckedAnnotations', 'SegDataError']
+__all__ = [
+    'LoadCheckedAnnotations', 'LoadCheckedImageFromFile', 'SegDataError'
+]

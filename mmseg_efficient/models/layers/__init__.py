@@ -1,4 +1,7 @@
 # Copyright (c) mmseg_efficient contributors. All rights reserved.
+from .efficientseg_blocks import (EFFICIENTSEG_ARCHS, BneckSpec,  # noqa: F401
+                                  build_bneck, efficientseg_specs,
+                                  skip_channels)
 from .essnet_blocks import (PW_CONV_NAMES, DWSDilBlock,  # noqa: F401
                             ESSNetBlock, FactorizedResidualBlock,
                             check_groups, parse_variant)

@@ -1,26 +1,31 @@
-# Shared pieces of the ESSNet gradual-grouping recipe (thesis §3.4.1 and
-# §3.5.1), used as {{_base_.<name>}} by the phase-1 and phase-2 configs.
+# Shared pieces of the gradual-grouping recipe (thesis §3.5.1), used as
+# {{_base_.<name>}} by the phase-1 and phase-2 bases (this file defines no
+# config key of its own, so it can sit beside any config as a base).
+# The rest of the recipe (ENet class weights, Adam, ReduceOnPlateau, the
+# two phases) is the thesis recipe of every configs/essnet config.
 
-# ENet class weights w_c = 1 / ln(1.10 + p_c) for the 19 Cityscapes classes
-# (thesis eq. 3.8, gamma = 1.10), as published with ERFNet (train/main.py of
-# the official code; p_c there counts ERFNet's 20 classes, void included).
-# For another dataset: tools/analysis_tools/class_stats.py CONFIG --c 1.10
-enet_class_weight = [
-    2.8149, 6.9850, 3.7890, 9.9428, 9.7702, 9.5111, 10.3114, 10.0265, 4.6323,
-    9.5608, 7.8698, 9.5169, 10.3737, 6.6616, 10.2605, 10.2879, 10.2898,
-    10.4054, 10.1381
+# Phase 1: the encoder's pointwise convs are MaskedGroupConv2d with the
+# variant's groups; alpha goes 1 -> 0 linearly over iterations 0..35k (the
+# dense "-D" encoder evolves into "-DG<n>"), then the encoder fine-tunes at
+# alpha = 0 until 50k (the thesis gives neither the shape nor the length:
+# these are our choices).
+gg_p1_pw_conv_cfg = dict(_delete_=True, type='MaskedGroupConv2d')
+gg_p1_hooks = [
+    dict(type='GradualGroupingHook', begin=0, end=35000, shape='linear')
 ]
-# ReduceLROnPlateau, factor 0.5, on the val mIoU (mmengine's
-# ReduceOnPlateauParamScheduler; it is stepped after every validation, so
-# ``patience`` counts validations: 3 x 2500 iterations = ~15 epochs of
-# Cityscapes at batch 6 without improvement halve the lr).
-gg_val_interval = 2500
-plateau_scheduler = [
+# Phase 2: the decoder is attached to the phase-1 encoder (alpha = 0: a
+# grouped model), whose lr is 5e-4 x 1e-16 (the thesis' 5e-20: nearly
+# frozen) for the first 5000 iterations (~10 epochs) while the decoder
+# trains at 5e-4; then all train at one lr, halved by ReduceOnPlateau.
+gg_p2_pw_conv_cfg = dict(
+    _delete_=True, type='MaskedGroupConv2d', alpha=0.0)
+# One param group per parameter, so that LrMultiplierWindowHook can scale
+# the backbone's lr alone.
+gg_p2_paramwise_cfg = dict(custom_keys={'backbone': dict(lr_mult=1.0)})
+gg_p2_hooks = [
     dict(
-        type='ReduceOnPlateauLR',
-        monitor='mIoU',
-        rule='greater',
-        factor=0.5,
-        patience=3,
-        by_epoch=True)
+        type='LrMultiplierWindowHook',
+        end=5000,
+        prefix='backbone',
+        lr_mult=1e-16)
 ]

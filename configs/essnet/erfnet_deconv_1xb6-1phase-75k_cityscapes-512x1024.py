@@ -1,0 +1,4 @@
+# One-phase variant of erfnet_deconv_1xb6-75k_cityscapes-512x1024.py: the
+# same model and recipe trained end to end from scratch (no phase-1 encoder).
+_base_ = './erfnet_deconv_1xb6-75k_cityscapes-512x1024.py'
+model = dict(backbone=dict(init_cfg=None))

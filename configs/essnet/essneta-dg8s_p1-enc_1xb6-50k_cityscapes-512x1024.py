@@ -1,0 +1,3 @@
+# Phase 1 of the ESSNetA-DG8S encoder: loaded by essneta-dg8s_deconv.
+_base_ = './essneta-d_p1-enc_1xb6-50k_cityscapes-512x1024.py'
+model = dict(backbone=dict(variant='DG8S'))

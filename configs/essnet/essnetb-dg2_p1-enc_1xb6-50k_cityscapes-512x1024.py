@@ -1,0 +1,4 @@
+# Phase 1 of the ESSNetB-DG2 encoder: loaded by essnetb-dg2_deconv,
+# essnet-dg2_ups and essnetb-dg2_ppm.
+_base_ = './essnetb-d_p1-enc_1xb6-50k_cityscapes-512x1024.py'
+model = dict(backbone=dict(variant='DG2'))

@@ -1,0 +1,424 @@
+# Copyright (c) mmseg_efficient contributors. All rights reserved.
+"""Checkpoint reliability shared by the tools.
+
+* :func:`check_checkpoint_file`: a file that is not a checkpoint at all
+  (empty, text, an HTML page saved as ``.pth``, a truncated zip) is named as
+  such before ``torch.load`` turns it into a misleading unpickling error.
+* :func:`load_checkpoint_strict`: the one strict loader of the tools
+  (``tools/test.py``, ``tools/deploy/convert_grouped.py``, ``benchmark.py
+  --checkpoint`` through :func:`~mmseg_efficient.utils.build_segmentor`, the
+  deploy tools): any missing, unexpected or reshaped key is an error listing
+  the first few and their count, unless ``allow_partial=True``.
+* :func:`atomic_torch_save` and :func:`install_atomic_checkpoint_saving`:
+  checkpoints (mmengine's ``CheckpointHook`` saves included) are written to a
+  temporary file in the same folder and renamed, so a kill during the write
+  leaves the previous state intact.
+* :func:`find_resume_checkpoint` / :func:`warn_existing_checkpoints`:
+  ``--resume`` falls back to the newest checkpoint that loads when
+  ``last_checkpoint`` is missing, empty or dangling, and a run that would
+  start from iteration 1 over existing checkpoints says so.
+"""
+import logging
+import os
+import os.path as osp
+import re
+import uuid
+import zipfile
+from typing import Iterable, List, Optional, Sequence, Tuple
+
+import torch
+
+__all__ = [
+    'CheckpointMismatchError', 'NotACheckpointError', 'ResumeError',
+    'atomic_torch_save', 'check_checkpoint_file', 'find_resume_checkpoint',
+    'install_atomic_checkpoint_saving', 'list_checkpoints',
+    'load_checkpoint_strict', 'warn_existing_checkpoints'
+]
+
+#: How many keys an error message lists before "... (+N more)".
+MAX_KEYS_SHOWN = 5
+
+
+class NotACheckpointError(ValueError):
+    """The file exists but is not a (complete) PyTorch checkpoint."""
+
+
+class CheckpointMismatchError(RuntimeError):
+    """A checkpoint's keys or shapes do not fit the model."""
+
+
+class ResumeError(RuntimeError):
+    """``--resume`` found checkpoints, but none of them loads."""
+
+
+# ---------------------------------------------------------------------------
+# What kind of file is this?
+# ---------------------------------------------------------------------------
+def _describe_non_checkpoint(head: bytes) -> str:
+    text = head.lstrip().lower()
+    if text.startswith((b'<!doctype html', b'<html', b'<head', b'<?xml')) \
+            or b'<html' in text[:200]:
+        return ('an HTML page, not a checkpoint (a failed or redirected '
+                'download? fetch the file itself, e.g. the "raw" link)')
+    try:
+        decoded = head.decode('utf-8')
+    except UnicodeDecodeError:
+        decoded = None
+    if decoded is not None and decoded.strip() and all(
+            c.isprintable() or c in '\r\n\t' for c in decoded):
+        first = decoded.strip().splitlines()[0][:60]
+        return f'a text file (it starts with {first!r}), not a checkpoint'
+    return (f'not a PyTorch checkpoint (unknown format, first bytes '
+            f'{head[:8]!r})')
+
+
+def check_checkpoint_file(filename: str, verify_crc: bool = False) -> None:
+    """Refuse a local file that cannot be a PyTorch checkpoint, by name.
+
+    Checks the format only (cheap: the zip directory, not the tensors):
+    PyTorch's zip format with its ``data.pkl``, or a legacy pickle. A pickle
+    with foreign globals is left to the weights-only loader
+    (:class:`~mmseg_efficient.compat.UnsafeCheckpointError`).
+
+    Args:
+        filename (str): Path of the file.
+        verify_crc (bool): Also read every zip member and check its CRC (reads
+            the whole file). Default: False.
+
+    Raises:
+        FileNotFoundError: The file does not exist.
+        NotACheckpointError: The file is empty, text, HTML, a truncated or
+            corrupt zip archive, or of an unknown format; the message names
+            the file and what it is.
+    """
+    filename = os.fspath(filename)
+    if not osp.isfile(filename):
+        raise FileNotFoundError(f'Checkpoint not found: {filename}')
+    size = osp.getsize(filename)
+    if size == 0:
+        raise NotACheckpointError(
+            f'Checkpoint {filename} is empty (0 bytes), not a checkpoint: an '
+            'interrupted download or save? Download or save it again.')
+    with open(filename, 'rb') as f:
+        head = f.read(512)
+    if head.startswith(b'PK\x03\x04'):  # torch>=1.6 zip format
+        try:
+            with zipfile.ZipFile(filename) as archive:
+                names = archive.namelist()
+                bad = archive.testzip() if verify_crc else None
+        except (zipfile.BadZipFile, OSError, EOFError) as err:
+            raise NotACheckpointError(
+                f'Checkpoint {filename} is truncated or corrupt ({size} '
+                f'bytes; its zip directory is unreadable: {err}). An '
+                'interrupted download or save? Download or save it '
+                'again.') from err
+        if not any(n == 'data.pkl' or n.endswith('/data.pkl')
+                   for n in names):
+            raise NotACheckpointError(
+                f'{filename} is a zip archive but not a PyTorch checkpoint '
+                '(it has no data.pkl)')
+        if bad is not None:
+            raise NotACheckpointError(
+                f'Checkpoint {filename} is corrupt (CRC error in {bad})')
+        return
+    if head[:1] == b'\x80':  # a pickle (legacy torch.save): torch decides
+        return
+    raise NotACheckpointError(
+        f'{filename} is {_describe_non_checkpoint(head)}')
+
+
+# ---------------------------------------------------------------------------
+# Strict loading
+# ---------------------------------------------------------------------------
+def _unwrap(model: torch.nn.Module) -> torch.nn.Module:
+    """The segmentor inside a DDP wrapper and/or a TTA model."""
+    from mmengine.model import BaseTTAModel, is_model_wrapper
+    for _ in range(3):
+        if is_model_wrapper(model) or isinstance(model, BaseTTAModel):
+            model = model.module
+    return model
+
+
+def _some(keys: Sequence[str]) -> str:
+    shown = ', '.join(keys[:MAX_KEYS_SHOWN])
+    more = len(keys) - MAX_KEYS_SHOWN
+    return shown + (f', ... (+{more} more)' if more > 0 else '')
+
+
+def _state_dict_of(checkpoint, filename: str) -> dict:
+    if not isinstance(checkpoint, dict):
+        raise NotACheckpointError(
+            f'{filename} holds a {type(checkpoint).__name__}, not a state '
+            'dict or an mmengine checkpoint')
+    state_dict = checkpoint.get('state_dict', checkpoint)
+    if not isinstance(state_dict, dict) or not any(
+            isinstance(v, torch.Tensor) for v in state_dict.values()):
+        raise NotACheckpointError(
+            f'{filename} holds no tensors: not a model checkpoint (top-level '
+            f'keys: {_some(sorted(map(str, checkpoint)))})')
+    return state_dict
+
+
+def load_checkpoint_strict(model: torch.nn.Module,
+                           filename: str,
+                           allow_partial: bool = False,
+                           map_location='cpu',
+                           ignore_prefixes: Iterable[str] = (),
+                           revise_keys: Sequence[Tuple[str, str]] = (
+                               (r'^module\.', ''), ),
+                           logger='current') -> dict:
+    """Load ``filename`` into ``model``, refusing a checkpoint that does not
+    fit.
+
+    Accepts an mmengine checkpoint (``{'state_dict': ..., 'meta': ...}``) and
+    a plain ``torch.save(model.state_dict())`` file. DDP wrappers and TTA
+    models are unwrapped; a ``module.`` prefix in the checkpoint is dropped.
+
+    Args:
+        model (nn.Module): The model (a segmentor, possibly wrapped).
+        filename (str): Local path or any URI mmengine's loader accepts.
+        allow_partial (bool): Load the keys that fit and only warn about the
+            others (the tools' ``--allow-partial-checkpoint``).
+            Default: False.
+        map_location: As for :func:`torch.load`. Default: 'cpu'.
+        ignore_prefixes (Iterable[str]): Keys starting with one of these may
+            be missing or unexpected (e.g. ``('auxiliary_head.', )`` where
+            the auxiliary head is not used). Default: ().
+        revise_keys (Sequence[tuple]): ``(pattern, replacement)`` applied to
+            the checkpoint's keys. Default: strip ``module.``.
+        logger: Where warnings go (see ``mmengine.logging.print_log``).
+
+    Returns:
+        dict: The loaded checkpoint (as ``torch.load`` returned it).
+
+    Raises:
+        NotACheckpointError: The file is not a checkpoint (see
+            :func:`check_checkpoint_file`).
+        CheckpointMismatchError: Unless ``allow_partial``: keys missing from
+            the checkpoint, keys the model does not have, or tensors of
+            another shape; the message gives the first few and the counts.
+    """
+    from mmengine.logging import print_log
+    from mmengine.runner.checkpoint import _load_checkpoint, load_state_dict
+    if '://' not in str(filename):
+        # also when compat's weights-only loader is switched off
+        check_checkpoint_file(filename)
+    checkpoint = _load_checkpoint(filename, map_location=map_location)
+    state_dict = _state_dict_of(checkpoint, filename)
+    for pattern, repl in revise_keys:
+        state_dict = {re.sub(pattern, repl, k): v
+                      for k, v in state_dict.items()}
+    target = _unwrap(model)
+    own = target.state_dict()
+    ignore = tuple(ignore_prefixes)
+    missing = [k for k in own if k not in state_dict
+               and not k.startswith(ignore)]
+    unexpected = [k for k in state_dict if k not in own
+                  and not k.startswith(ignore)]
+    reshaped = [
+        f'{k}: checkpoint {tuple(v.shape)}, model {tuple(own[k].shape)}'
+        for k, v in state_dict.items() if k in own
+        and isinstance(v, torch.Tensor) and v.shape != own[k].shape
+    ]
+    if missing or unexpected or reshaped:
+        parts = []
+        if missing:
+            parts.append(f'{len(missing)} of the model\'s {len(own)} keys '
+                         f'are missing from it ({_some(missing)})')
+        if unexpected:
+            parts.append(f'{len(unexpected)} of its {len(state_dict)} keys '
+                         f'are not in the model ({_some(unexpected)})')
+        if reshaped:
+            verb = 'has' if len(reshaped) == 1 else 'have'
+            parts.append(f'{len(reshaped)} {verb} another shape '
+                         f'({_some(reshaped)})')
+        msg = (f'Checkpoint {filename} does not fit the model '
+               f'({type(target).__name__}): ' + '; '.join(parts) + '.')
+        if not allow_partial:
+            raise CheckpointMismatchError(
+                msg + ' Was it trained with another config? To load only '
+                'the weights that fit, pass --allow-partial-checkpoint '
+                '(allow_partial=True).')
+        print_log(msg + ' Loading the weights that fit (allow_partial).',
+                  logger=logger, level=logging.WARNING)
+    # only what fits: mmengine's loader would also warn about the rest
+    state_dict = {
+        k: v
+        for k, v in state_dict.items() if k in own and (
+            not isinstance(v, torch.Tensor) or v.shape == own[k].shape)
+    }
+    load_state_dict(target, state_dict, strict=False, logger=logger)
+    return checkpoint
+
+
+# ---------------------------------------------------------------------------
+# Atomic writes
+# ---------------------------------------------------------------------------
+def atomic_torch_save(obj, filename: str) -> None:
+    """``torch.save`` to a temporary file next to ``filename``, then
+    ``os.replace``: readers see the old file or the complete new one, and a
+    failure leaves no partial file behind."""
+    filename = os.fspath(filename)
+    dirname = osp.dirname(osp.abspath(filename))
+    os.makedirs(dirname, exist_ok=True)
+    tmp = osp.join(dirname,
+                   f'.{osp.basename(filename)}.{uuid.uuid4().hex[:8]}.tmp')
+    try:
+        with open(tmp, 'xb') as f:
+            torch.save(obj, f)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, filename)
+    except BaseException:
+        if osp.exists(tmp):
+            os.remove(tmp)
+        raise
+
+
+def install_atomic_checkpoint_saving() -> bool:
+    """Make mmengine's ``save_checkpoint`` (behind ``Runner.save_checkpoint``
+    and so ``CheckpointHook``) write local files atomically with
+    :func:`atomic_torch_save`. Remote back-ends are left to mmengine.
+    Idempotent; returns True once installed."""
+    from mmengine import runner as runner_pkg
+    from mmengine.runner import checkpoint as ckpt_mod
+    from mmengine.runner import runner as runner_mod
+    original = ckpt_mod.save_checkpoint
+    if getattr(original, '__mmseg_efficient__', False):
+        return True
+
+    def save_checkpoint(checkpoint, filename, file_client_args=None,
+                        backend_args=None):
+        local = (file_client_args is None and backend_args is None
+                 and '://' not in str(filename))
+        if not local:
+            return original(checkpoint, filename, file_client_args,
+                            backend_args)
+        atomic_torch_save(checkpoint, filename)
+
+    save_checkpoint.__mmseg_efficient__ = True
+    save_checkpoint.__wrapped__ = original
+    save_checkpoint.__doc__ = ('mmengine\'s save_checkpoint, atomic for '
+                               'local files (mmseg_efficient).')
+    for module in (ckpt_mod, runner_mod, runner_pkg):
+        if getattr(module, 'save_checkpoint', None) is original:
+            module.save_checkpoint = save_checkpoint
+    return True
+
+
+# ---------------------------------------------------------------------------
+# Resume
+# ---------------------------------------------------------------------------
+_CKPT_NAME = re.compile(r'^(iter|epoch)_(\d+)\.pth$')
+
+
+def list_checkpoints(work_dir: str) -> List[str]:
+    """``iter_N.pth`` / ``epoch_N.pth`` in ``work_dir``, newest (largest N)
+    first."""
+    if not osp.isdir(work_dir):
+        return []
+    found = []
+    for name in os.listdir(work_dir):
+        match = _CKPT_NAME.match(name)
+        if match and osp.isfile(osp.join(work_dir, name)):
+            found.append((int(match.group(2)), name))
+    return [osp.join(work_dir, n) for _, n in sorted(found, reverse=True)]
+
+
+def _loadable(path: str) -> Optional[str]:
+    """None if ``path`` looks like a complete checkpoint, else why not."""
+    try:
+        check_checkpoint_file(path, verify_crc=True)
+    except (OSError, NotACheckpointError) as err:
+        return str(err)
+    return None
+
+
+def find_resume_checkpoint(work_dir: str, logger='current') -> Optional[str]:
+    """The checkpoint ``--resume`` should continue from.
+
+    mmengine reads ``work_dir/last_checkpoint`` and, when it is missing,
+    silently starts from iteration 1. Here: its target when it is a complete
+    checkpoint (a target that moved with the work dir is found by name);
+    otherwise the newest ``iter_*.pth`` / ``epoch_*.pth`` that is complete,
+    each skipped file named in a warning.
+
+    Returns:
+        str | None: The checkpoint, or None when ``work_dir`` holds none (a
+        first run started with ``--resume``).
+
+    Raises:
+        ResumeError: Checkpoints exist but none of them is complete.
+    """
+    from mmengine.logging import print_log
+
+    def warn(msg):
+        print_log(msg, logger=logger, level=logging.WARNING)
+
+    marker = osp.join(work_dir, 'last_checkpoint')
+    candidates = list_checkpoints(work_dir)
+    reason = None
+    if not osp.isfile(marker):
+        reason = f'{marker} does not exist'
+    else:
+        with open(marker) as f:
+            target = f.read().strip()
+        if not target:
+            reason = f'{marker} is empty'
+        else:
+            if not osp.isfile(target) and osp.isfile(
+                    osp.join(work_dir, osp.basename(target))):
+                target = osp.join(work_dir, osp.basename(target))
+            if not osp.isfile(target):
+                reason = f'{marker} points to {target}, which does not exist'
+            else:
+                why = _loadable(target)
+                if why is None:
+                    return target
+                reason = f'its target is unusable: {why}'
+    if not candidates:
+        if osp.isfile(marker):
+            warn(f'--resume: {reason} and {work_dir} holds no iter_*.pth / '
+                 'epoch_*.pth: starting from iteration 1.')
+        else:
+            print_log(f'--resume: no checkpoint in {work_dir} yet: starting '
+                      'from iteration 1.', logger=logger)
+        return None
+    skipped = []
+    for path in candidates:
+        why = _loadable(path)
+        if why is None:
+            warn(f'--resume: {reason}; resuming from the newest complete '
+                 f'checkpoint {path}' +
+                 (f' (skipped: {"; ".join(skipped)})' if skipped else ''))
+            return path
+        skipped.append(why)
+        warn(f'--resume: skipping {path}: {why}')
+    raise ResumeError(
+        f'--resume: {reason}, and none of the {len(candidates)} checkpoints '
+        f'in {work_dir} is complete ({"; ".join(skipped)}). Remove them to '
+        'start from iteration 1, or pass --cfg-options load_from=CKPT.')
+
+
+def warn_existing_checkpoints(work_dir: str, logger='current') -> List[str]:
+    """Warn loudly when a run that starts from iteration 1 (no ``--resume``)
+    shares ``work_dir`` with earlier checkpoints, which it will overwrite.
+
+    Returns:
+        list[str]: The checkpoints found (newest first).
+    """
+    found = list_checkpoints(work_dir)
+    if found:
+        from mmengine.logging import print_log
+        names = ', '.join(osp.basename(p) for p in found[:MAX_KEYS_SHOWN])
+        more = len(found) - MAX_KEYS_SHOWN
+        print_log(
+            '*' * 72 + f'\nThe work dir {work_dir} already holds '
+            f'{len(found)} checkpoint(s) ({names}' +
+            (f', +{more} more' if more > 0 else '') + '), but this run '
+            'starts from iteration 1 and will overwrite them. Pass --resume '
+            'to continue the earlier run, or use another --work-dir.\n' +
+            '*' * 72,
+            logger=logger,
+            level=logging.WARNING)
+    return found
