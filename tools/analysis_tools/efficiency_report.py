@@ -178,7 +178,7 @@ def _load_yaml(path):
 
 def _cityscapes_miou(results):
     for res in results if isinstance(results, list) else [results or {}]:
-        if str(res.get('Dataset', '')).lower() == 'cityscapes':
+        if str(res.get('Dataset', '')).lower().startswith('cityscapes'):
             miou = (res.get('Metrics') or {}).get('mIoU')
             if miou is not None:
                 return float(miou)
@@ -212,7 +212,9 @@ def metafile_entry(config):
 
         entry.update(
             name=model.get('Name', stem),
-            miou=_cityscapes_miou(model.get('Results')),
+            # our result if trained, else the paper's claim
+            miou=_cityscapes_miou(model.get('Results'))
+            or _cityscapes_miou(model.get('Paper Claim')),
             meta_params=num('Parameters'), meta_gflops=num('FLOPs (G)'),
             paper_params=num('Paper Parameters'),
             paper_gflops=num('Paper FLOPs (G)'))
