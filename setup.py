@@ -40,7 +40,9 @@ setup(
     name='mmseg_efficient',
     version=read_version(),
     description='Efficient real-time semantic segmentation models '
-    '(ERFNet, ESSNet, WSPD-Net, gradual grouping) for MMSegmentation 1.x',
+    '(ERFNet, ESSNet, WSPD-Net, gradual grouping, EfficientSeg, '
+    'ShuffleNetV2+DPC, NDNet, SegFormer on KITTI with channel-wise '
+    'distillation; ONNX deploy) for MMSegmentation 1.x',
     long_description=open(osp.join(HERE, 'README.md')).read(),
     long_description_content_type='text/markdown',
     license='Apache License 2.0',
