@@ -14,20 +14,10 @@ from mmengine.model import BaseModule
 from mmseg.registry import MODELS
 from torch.nn.modules.batchnorm import _BatchNorm
 
-from ..layers.efficientseg_blocks import (build_bneck, efficientseg_specs,
-                                          skip_channels)
+from ..layers.efficientseg_blocks import (EFFICIENTSEG_INIT, build_bneck,
+                                          efficientseg_specs, skip_channels)
 from ..utils import check_out_indices
 
-DEFAULT_INIT = [
-    # the authors' kaiming_uniform_ (fan_in, gain sqrt(2)) on every conv
-    dict(
-        type='Kaiming',
-        layer='Conv2d',
-        mode='fan_in',
-        nonlinearity='leaky_relu',
-        distribution='uniform'),
-    dict(type='Constant', val=1, layer=['_BatchNorm', 'GroupNorm'])
-]
 
 
 @MODELS.register_module()
@@ -87,7 +77,7 @@ class EfficientSegEncoder(BaseModule):
                  act_cfg: dict = dict(type='HSwish'),
                  norm_eval: bool = False,
                  with_cp: bool = False,
-                 init_cfg=DEFAULT_INIT):
+                 init_cfg=EFFICIENTSEG_INIT):
         super().__init__(init_cfg=init_cfg)
         self.width = width
         self.specs = efficientseg_specs(width, arch)

@@ -16,19 +16,9 @@ from mmseg.models.decode_heads.decode_head import BaseDecodeHead
 from mmseg.models.utils import resize
 from mmseg.registry import MODELS
 
-from ..layers.efficientseg_blocks import (build_bneck, efficientseg_specs,
-                                          skip_channels)
+from ..layers.efficientseg_blocks import (EFFICIENTSEG_INIT, build_bneck,
+                                          efficientseg_specs, skip_channels)
 
-DEFAULT_INIT = [
-    # the authors' kaiming_uniform_ (fan_in, gain sqrt(2)), classifier too
-    dict(
-        type='Kaiming',
-        layer='Conv2d',
-        mode='fan_in',
-        nonlinearity='leaky_relu',
-        distribution='uniform'),
-    dict(type='Constant', val=1, layer=['_BatchNorm', 'GroupNorm'])
-]
 
 
 @MODELS.register_module()
@@ -103,7 +93,7 @@ class EfficientSegHead(BaseDecodeHead):
                  in_index: Sequence[int] = (0, 1, 2, 3, 4),
                  input_transform: str = 'multiple_select',
                  dropout_ratio: float = 0.,
-                 init_cfg=DEFAULT_INIT,
+                 init_cfg=EFFICIENTSEG_INIT,
                  **kwargs):
         specs = efficientseg_specs(width, arch)
         expected = skip_channels(specs) + [specs[-1].out_channels]

@@ -41,6 +41,19 @@ EFFICIENTSEG_ARCHS = {
 }  # yapf: disable
 STEM_CHANNELS = 16
 
+#: The authors' initialisation: kaiming_uniform_ (fan_in, gain sqrt(2)) on
+#: every conv (the classifier included), BN weights 1.
+EFFICIENTSEG_INIT = [
+    dict(
+        type='Kaiming',
+        layer='Conv2d',
+        mode='fan_in',
+        nonlinearity='leaky_relu',
+        distribution='uniform'),
+    dict(type='Constant', val=1, layer=['_BatchNorm', 'GroupNorm'])
+]
+
+
 
 class BneckSpec(NamedTuple):
     """One scaled bneck: channels in / expanded / out, kernel, SE,
