@@ -1,29 +1,10 @@
 # The paper's claim in miniature (tools/experiments/shufflenetv2_dpc_heads.py):
 # ShuffleNet V2 at OS 16 with the DPC head, from scratch (no ImageNet
-# weights offline), on the built-in street scenes: 128x256 crops, batch 4,
-# the paper's optimiser (Adam 1e-3, decay 4e-5 on conv weights, poly 0.9)
-# for a CPU-sized budget of 300 iterations.
+# weights offline), on the built-in street scenes.
 _base_ = [
     '../_base_/models/shufflenetv2-os16_dpc.py',
-    '../_base_/datasets/street_scenes.py', '../_base_/default_runtime.py',
-    '../_base_/schedules/schedule_demo.py'
+    './_base_/streetscenes_miniature.py'
 ]
-crop_size = (128, 256)
-max_iters = 300
 model = dict(
-    data_preprocessor=dict(size=crop_size), backbone=dict(init_cfg=None))
-optim_wrapper = dict(
-    optimizer=dict(lr=1e-3, weight_decay=4e-5),
-    paramwise_cfg=dict(
-        norm_decay_mult=0., bias_decay_mult=0., dwconv_decay_mult=0.))
-param_scheduler = [
-    dict(
-        type='PolyLR',
-        eta_min=0.,
-        power=0.9,
-        begin=0,
-        end=max_iters,
-        by_epoch=False)
-]
-train_cfg = dict(max_iters=max_iters, val_interval=max_iters)
-default_hooks = dict(checkpoint=dict(interval=max_iters))
+    data_preprocessor=dict(size={{_base_.crop_size}}),
+    backbone=dict(init_cfg=None))

@@ -28,17 +28,13 @@ from typing import Dict, Sequence, Tuple
 from mmseg.datasets import BaseSegDataset, CityscapesDataset
 from mmseg.registry import DATASETS
 
+from .cityscapes_labels import CITYSCAPES_CLASS_LABEL_IDS
 
 __all__ = [
     'KittiSemanticDataset', 'KITTI_LABEL_MAP', 'list_kitti_frames',
     'street_to_kitti_layout', 'write_kitti_splits'
 ]
 
-#: Official Cityscapes label id of each of the 19 classes (index = train
-#: id). Twin of ``street_scenes.classes.CLASS_LABEL_IDS``: that generator
-#: package is deliberately not imported by training processes.
-CITYSCAPES_CLASS_LABEL_IDS = (7, 8, 11, 12, 13, 17, 19, 20, 21, 22, 23, 24,
-                              25, 26, 27, 28, 31, 32, 33)
 #: Cityscapes label id (0..33, as KITTI stores them) -> train id / 255.
 KITTI_LABEL_MAP: Dict[int, int] = {
     i: (CITYSCAPES_CLASS_LABEL_IDS.index(i)

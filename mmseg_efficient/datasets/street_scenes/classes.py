@@ -4,14 +4,9 @@ from typing import Tuple
 
 import numpy as np
 
-#: The 19 Cityscapes training classes; the index is the train id.
-CLASSES = ('road', 'sidewalk', 'building', 'wall', 'fence', 'pole',
-           'traffic light', 'traffic sign', 'vegetation', 'terrain', 'sky',
-           'person', 'rider', 'car', 'truck', 'bus', 'train', 'motorcycle',
-           'bicycle')
-#: Official Cityscapes label id of each training class (index = train id).
-CLASS_LABEL_IDS = (7, 8, 11, 12, 13, 17, 19, 20, 21, 22, 23, 24, 25, 26, 27,
-                   28, 31, 32, 33)
+from ..cityscapes_labels import CITYSCAPES_CLASS_LABEL_IDS as CLASS_LABEL_IDS
+from ..cityscapes_labels import CITYSCAPES_CLASSES as CLASSES
+
 IGNORE_INDEX = 255
 #: The void Cityscapes label ids this generator paints (train id 255).
 VOID_LABEL_IDS = {
