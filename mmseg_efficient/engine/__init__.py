@@ -1,2 +1,2 @@
 # Copyright (c) mmseg_efficient contributors. All rights reserved.
-from . import hooks, schedulers  # noqa: F401
+from . import hooks, optimizers, schedulers  # noqa: F401

@@ -166,7 +166,11 @@ def load_checkpoint_strict(model: torch.nn.Module,
                            ignore_prefixes: Iterable[str] = (),
                            revise_keys: Sequence[Tuple[str, str]] = (
                                (r'^module\.', ''), ),
-                           logger='current') -> dict:
+                           logger='current',
+                           prefix: Optional[str] = None,
+                           partial_hint: str = (
+                               'pass --allow-partial-checkpoint '
+                               '(allow_partial=True)')) -> dict:
     """Load ``filename`` into ``model``, refusing a checkpoint that does not
     fit.
 
@@ -187,6 +191,13 @@ def load_checkpoint_strict(model: torch.nn.Module,
         revise_keys (Sequence[tuple]): ``(pattern, replacement)`` applied to
             the checkpoint's keys. Default: strip ``module.``.
         logger: Where warnings go (see ``mmengine.logging.print_log``).
+        prefix (str, optional): Load only the checkpoint's keys that start
+            with ``prefix``, with it removed, as mmengine's ``Pretrained``
+            init does (e.g. ``'backbone.'`` to load a classifier's or a
+            segmentor's encoder into a backbone); a checkpoint without such
+            keys does not fit. Default: None (all keys).
+        partial_hint (str): How the caller loads only what fits, for the
+            error message. Default: the tools' ``--allow-partial-checkpoint``.
 
     Returns:
         dict: The loaded checkpoint (as ``torch.load`` returned it).
@@ -208,6 +219,11 @@ def load_checkpoint_strict(model: torch.nn.Module,
     for pattern, repl in revise_keys:
         state_dict = {re.sub(pattern, repl, k): v
                       for k, v in state_dict.items()}
+    what = 'Checkpoint'
+    if prefix:
+        what = f"The '{prefix}' weights of checkpoint"
+        state_dict = {k[len(prefix):]: v
+                      for k, v in state_dict.items() if k.startswith(prefix)}
     target = _unwrap(model)
     own = target.state_dict()
     ignore = tuple(ignore_prefixes)
@@ -232,13 +248,13 @@ def load_checkpoint_strict(model: torch.nn.Module,
             verb = 'has' if len(reshaped) == 1 else 'have'
             parts.append(f'{len(reshaped)} {verb} another shape '
                          f'({_some(reshaped)})')
-        msg = (f'Checkpoint {filename} does not fit the model '
+        msg = (f'{what} {filename} do{"es" if not prefix else ""} not '
+               'fit the model '
                f'({type(target).__name__}): ' + '; '.join(parts) + '.')
         if not allow_partial:
             raise CheckpointMismatchError(
                 msg + ' Was it trained with another config? To load only '
-                'the weights that fit, pass --allow-partial-checkpoint '
-                '(allow_partial=True).')
+                f'the weights that fit, {partial_hint}.')
         print_log(msg + ' Loading the weights that fit (allow_partial).',
                   logger=logger, level=logging.WARNING)
     # only what fits: mmengine's loader would also warn about the rest

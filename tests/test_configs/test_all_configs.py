@@ -6,7 +6,9 @@ skipped, so configs added later are covered too) are built with BN instead of
 SyncBN, in eval mode, and fed two different random images. A logit pixel
 whose scores are identical for both inputs is a constant: e.g. a transposed
 conv whose kernel is smaller than its stride leaves output pixels that only
-its bias reaches.
+its bias reaches. The ImageNet classifiers of ``configs/pretrain``
+(mmpretrain's scope) give one score vector per image: every score must
+depend on the input.
 """
 import glob
 import os.path as osp
@@ -88,6 +90,17 @@ def test_every_output_pixel_depends_on_the_input(config):
     model = MODELS.build(cfg.model)
     model.auxiliary_head = None  # training only
     model = calibrate_norms(revert_sync_batchnorm(model))
+    if cfg.model.type == 'ImageClassifier':  # (N, classes) scores
+        gen = torch.Generator().manual_seed(0)
+        with torch.no_grad():
+            out1, out2 = (model(torch.rand(*SHAPE, generator=gen),
+                                mode='tensor') for _ in range(2))
+        assert out1.dim() == 2 and out1.shape[1] > 1
+        same = (out1 == out2)
+        assert not same.any(), (
+            f'{config}: {int(same.sum())} of {same.numel()} class scores '
+            'are the same for two different inputs')
+        return
     constant = constant_pixels(model)
     n, h, w = constant.shape
     assert h * w > 1, f'{config}: output of {tuple(constant.shape)} pixels'

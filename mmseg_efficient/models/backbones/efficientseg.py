@@ -5,7 +5,7 @@
 <https://arxiv.org/abs/2009.06469>`_ (Yesilkaynak et al., 2020); layer table
 and width scaling from the authors' code (MrGranddy/EfficientSeg).
 """
-from typing import List, Optional, Sequence, Union
+from typing import Optional, Sequence, Tuple, Union
 
 import torch
 import torch.nn as nn
@@ -123,9 +123,11 @@ class EfficientSegEncoder(BaseModule):
                 norm_cfg=norm_cfg,
                 act_cfg=act_cfg))
 
-    def forward(self, x: torch.Tensor) -> List[torch.Tensor]:
+    def forward(self, x: torch.Tensor) -> Tuple[torch.Tensor, ...]:
         """The skips (inputs of the stride-2 bnecks) and the bottleneck
-        output, selected by ``out_indices``."""
+        output, selected by ``out_indices`` (a tuple, like the other
+        backbones: mmpretrain's GlobalAveragePooling neck takes only
+        tuples)."""
         x = self.stem(x)
         outs = []
         for spec, layer in zip(self.specs, self.layers):
@@ -133,7 +135,7 @@ class EfficientSegEncoder(BaseModule):
                 outs.append(x)
             x = layer(x)
         outs.append(self.bottleneck(x))
-        return [outs[i] for i in self.out_indices]
+        return tuple(outs[i] for i in self.out_indices)
 
     def train(self, mode: bool = True):
         super().train(mode)
