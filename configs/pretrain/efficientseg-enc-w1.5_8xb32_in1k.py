@@ -3,7 +3,8 @@
 # encoder of the U-Net; the decoder (EfficientSegHead) starts from its own
 # initialisation. EfficientSeg trains from scratch (Minicity); this is the
 # optional pre-training. Its checkpoint initialises the encoder of
-# configs/efficientseg/efficientseg-w1.5-in1k-pre_1xb4-80k_cityscapes-384x768.py.
+# configs/efficientseg/
+# efficientseg-w1.5-in1k-pre_1xb4-80k_cityscapes-384x768.py.
 _base_ = ['./_base_/encoder-cls_8xb32_in1k.py']
 model = dict(
     backbone=dict(

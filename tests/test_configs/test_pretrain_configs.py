@@ -207,7 +207,8 @@ def test_another_familys_classifier_is_refused_naming_the_keys(tmp_path):
     ckpt = tmp_path / 'erfnet_cls.pth'
     _random_classifier_checkpoint('configs/pretrain/erfnet-enc_8xb32_in1k.py',
                                   ckpt)
-    seg = 'configs/essnet/essnet-d-in1k-pre_ups_1xb6-75k_cityscapes-512x1024.py'
+    seg = ('configs/essnet/'
+           'essnet-d-in1k-pre_ups_1xb6-75k_cityscapes-512x1024.py')
     with pytest.raises(CheckpointMismatchError) as err:
         _seg_model(seg, ckpt).init_weights()
     msg = str(err.value)
@@ -226,7 +227,8 @@ def test_another_familys_classifier_is_refused_naming_the_keys(tmp_path):
 def test_a_checkpoint_without_backbone_keys_is_refused(tmp_path):
     ckpt = tmp_path / 'bare.pth'
     init_default_scope('mmseg')
-    seg = 'configs/ndnet/fcn32_ndnet45-in1k-pre_1xb16-80k_cityscapes-1024x1024.py'
+    seg = ('configs/ndnet/'
+           'fcn32_ndnet45-in1k-pre_1xb16-80k_cityscapes-1024x1024.py')
     model = _seg_model(seg, ckpt)
     torch.save(model.backbone.state_dict(), ckpt)  # no 'backbone.' prefix
     with pytest.raises(CheckpointMismatchError, match=r'(?s)NDNet.*keys are '
@@ -348,3 +350,22 @@ def test_documented_command_pretrains_then_finetunes(tiny_imagenet,
     assert 'paramwise_options -- backbone.stages.0.0.conv.weight:lr=' \
         '0.00025' in log
     assert osp.exists(osp.join(seg_dir, 'iter_2.pth'))
+
+
+def test_metafile_lists_every_classifier_with_its_counts():
+    import yaml
+    with open(osp.join(REPO, 'configs', 'pretrain', 'metafile.yaml')) as f:
+        models = {m['Name']: m for m in yaml.safe_load(f)['Models']}
+    assert set(models) == {osp.basename(c)[:-3] for c in CLASSIFIERS}
+    loaders = {_classifier_of(c)[0]: c for c in IN1K_PRE}
+    init_default_scope('mmpretrain')
+    for config in CLASSIFIERS:
+        entry = models[osp.basename(config)[:-3]]
+        assert entry['Config'] == config
+        assert entry['Metadata']['Loaded By'] == loaders[config]
+        assert entry['Results'] == [] and entry['Weights'] is None
+        classifier = MODELS.build(_cfg(config).model)
+        assert entry['Metadata']['Parameters'] == sum(
+            p.numel() for p in classifier.parameters())
+        assert entry['Metadata']['Backbone Parameters'] == sum(
+            p.numel() for p in classifier.backbone.parameters())

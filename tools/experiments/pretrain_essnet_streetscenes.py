@@ -10,8 +10,8 @@ street scenes (issue 14's miniature of the thesis' ImageNet pre-training,
    OUT/crops/{train,val}/<id>_<class>/*.png with meta/{train,val}.txt (the
    last 10 % of the train scenes give the classifier's val tiles; the
    segmentation val scenes are never used for pre-training).
-3. Pre-trains the ESSNetB-D classifier (configs/pretrain/essnetb-d_8xb32_in1k.py:
-   mmpretrain's ImageClassifier, GAP + linear head, RandomResizedCrop +
+3. Pre-trains the ESSNetB-D classifier
+   (configs/pretrain/essnetb-d_8xb32_in1k.py: mmpretrain's ImageClassifier, GAP + linear head, RandomResizedCrop +
    flip, SGD) on those tiles through tools/train.py, 19 classes,
    --cls-epochs epochs, batch 32.
 4. For each seed, fine-tunes ESSNet-D on the street scenes with the demo
@@ -30,7 +30,8 @@ pre-training itself is extra compute on top (its time is printed).
 Not part of CI (about 15 minutes on 2 CPU cores with the defaults). Run
 from the repository root::
 
-    OMP_NUM_THREADS=1 python tools/experiments/pretrain_essnet_streetscenes.py \
+    OMP_NUM_THREADS=1 python \
+        tools/experiments/pretrain_essnet_streetscenes.py \
         --out /tmp/pretrain-mini --seeds 0 1 2
 
 The table goes to OUT/results.md (and results.json) and is printed.
