@@ -11,9 +11,10 @@ street scenes (issue 14's miniature of the thesis' ImageNet pre-training,
    last 10 % of the train scenes give the classifier's val tiles; the
    segmentation val scenes are never used for pre-training).
 3. Pre-trains the ESSNetB-D classifier
-   (configs/pretrain/essnetb-d_8xb32_in1k.py: mmpretrain's ImageClassifier, GAP + linear head, RandomResizedCrop +
-   flip, SGD) on those tiles through tools/train.py, 19 classes,
-   --cls-epochs epochs, batch 32.
+   (configs/pretrain/essnetb-d_8xb32_in1k.py: mmpretrain's
+   ImageClassifier, GAP + linear head, RandomResizedCrop + flip, SGD;
+   lr x0.1 for the last epoch) on those tiles through tools/train.py,
+   19 classes, --cls-epochs epochs, batch 32.
 4. For each seed, fine-tunes ESSNet-D on the street scenes with the demo
    recipe (configs/demo/essnet-d_ups_1xb4-600i_streetscenes-128x256.py:
    128x256 crops, batch 4, Adam 1e-3 + poly, ENet class weights) for
@@ -34,7 +35,9 @@ from the repository root::
         tools/experiments/pretrain_essnet_streetscenes.py \
         --out /tmp/pretrain-mini --seeds 0 1 2
 
-The table goes to OUT/results.md (and results.json) and is printed.
+The table goes to OUT/results_<iters>i.md (and .json) and is printed. A
+second run with the same --out, tile size and --cls-epochs reuses the
+classifier (e.g. ``--iters 600`` for the demo's budget).
 """
 import argparse
 import glob
@@ -130,7 +133,16 @@ def data_opts(root):
 
 
 def pretrain(crops, work, crop, epochs, log):
-    wd = osp.join(work, 'classifier')
+    """Train the classifier, or reuse the one a previous run trained with
+    the same tile size and epochs. Returns its last checkpoint, training
+    time and val top-1."""
+    wd = osp.join(work, f'classifier_{crop}px_{epochs}e')
+    checkpoint = osp.join(wd, f'epoch_{epochs}.pth')
+    summary_file = osp.join(wd, 'summary.json')
+    if osp.isfile(checkpoint) and osp.isfile(summary_file):
+        with open(summary_file) as f:
+            done = json.load(f)
+        return checkpoint, done['train_s'], done['top1']
     opts = [
         *data_opts(crops), 'model.head.num_classes=19',
         'data_preprocessor.num_classes=19',
@@ -144,11 +156,14 @@ def pretrain(crops, work, crop, epochs, log):
     ]
     t = run(['tools/train.py', CLASSIFIER, '--work-dir', wd,
              '--cfg-options', *opts], log)
-    return osp.join(wd, f'epoch_{epochs}.pth'), t
+    top1 = float(last_match(TOP1, log))
+    with open(summary_file, 'w') as f:
+        json.dump(dict(train_s=t, top1=top1), f)
+    return checkpoint, t, top1
 
 
 def finetune(arm, seed, root, work, iters, checkpoint, log):
-    wd = osp.join(work, f'{arm}_s{seed}')
+    wd = osp.join(work, f'{arm}_{iters}i_s{seed}')
     opts = [
         '--cfg-options', f'randomness.seed={seed}', *data_opts(root),
         f'train_cfg.max_iters={iters}', f'train_cfg.val_interval={iters}',
@@ -217,9 +232,8 @@ def main(argv=None):
         counts = make_crops(root, crops, args.crop)
         print(f'tiles per class (train): {counts["train"]}; val: '
               f'{sum(counts["val"])}', flush=True)
-    checkpoint, cls_s = pretrain(crops, work, args.crop, args.cls_epochs,
-                                 log)
-    top1 = float(last_match(TOP1, log))
+    checkpoint, cls_s, top1 = pretrain(crops, work, args.crop,
+                                       args.cls_epochs, log)
     header = (f'classifier: {args.cls_epochs} epochs on {args.crop}x'
               f'{args.crop} tiles, {cls_s:.0f} s, val top-1 {top1:.2f} %; '
               f'fine-tuning: {args.iters} iterations per arm\n')
@@ -230,9 +244,10 @@ def main(argv=None):
             results.append(
                 finetune(arm, seed, root, work, args.iters, checkpoint, log))
             text = summary(results, header)
-            with open(osp.join(out, 'results.md'), 'w') as f:
+            with open(osp.join(out, f'results_{args.iters}i.md'), 'w') as f:
                 f.write(text + '\n')
-            with open(osp.join(out, 'results.json'), 'w') as f:
+            with open(osp.join(out, f'results_{args.iters}i.json'),
+                      'w') as f:
                 json.dump(dict(classifier_s=cls_s, top1=top1,
                                results=results), f, indent=1)
             print(text, flush=True)
