@@ -20,7 +20,7 @@ from mmseg.registry import DATASETS
 from mmseg_efficient.utils import check_data_roots, load_config
 from mmseg_efficient.utils.config import DataRootError
 
-from conftest import REPO  # noqa: E402
+from conftest import REPO, load_tool  # noqa: E402
 
 COARSE_CONFIGS = sorted(
     osp.relpath(p, REPO)
@@ -179,3 +179,30 @@ def test_unconverted_coarse_labels_are_a_data_root_error(broken_root):
     msg = str(err.value)
     assert f'{NUM_EXTRA} of {NUM_EXTRA} images' in msg
     assert COARSE_SUFFIX in msg and 'train_extra' in msg
+
+
+# -- tools/dataset_converters/cityscapes_coarse.py ---------------------------
+def test_coarse_converter_writes_train_id_files_next_to_the_polygons(
+        tmp_path):
+    tool = load_tool('tools/dataset_converters/cityscapes_coarse.py')
+    city = tmp_path / 'gtCoarse' / 'train_extra' / 'augsburg'
+    city.mkdir(parents=True)
+    stems = ['augsburg_000000_000000', 'augsburg_000000_000001']
+    for stem in stems:
+        (city / f'{stem}_gtCoarse_polygons.json').write_text('{}')
+    (city / 'augsburg_000000_000000_gtCoarse_labelIds.png').write_text('')
+    calls = []
+
+    def json2label(src, dst, encoding):  # cityscapesscripts' signature
+        calls.append((osp.basename(src), osp.basename(dst), encoding))
+        open(dst, 'w').close()
+
+    assert tool.convert(str(tmp_path), json2label=json2label) == 2
+    assert calls == [(f'{s}_gtCoarse_polygons.json',
+                      f'{s}{COARSE_SUFFIX}', 'trainIds') for s in stems]
+    # done files are skipped unless --overwrite
+    assert tool.convert(str(tmp_path), json2label=json2label) == 0
+    assert tool.convert(str(tmp_path), overwrite=True,
+                        json2label=json2label) == 2
+    with pytest.raises(FileNotFoundError, match='gtCoarse/train'):
+        tool.convert(str(tmp_path), splits=['train'], json2label=json2label)

@@ -1,11 +1,11 @@
 # Cityscapes coarse as the training split of a pre-training stage: the
 # 19,998 train_extra images (leftImg8bit_trainextra.zip) with their coarse
-# polygons (gtCoarse.zip), rasterised to train ids by mmseg's converter
-#   python tools/dataset_converters/cityscapes.py data/cityscapes \
-#       --gt-dir gtCoarse --nproc 8
-# (it writes <stem>_gtCoarse_labelTrainIds.png next to every
-# <stem>_gtCoarse_polygons.json; see configs/essnet/README.md, "Pre-training
-# on Cityscapes coarse", for its split-list quirk).
+# polygons (gtCoarse.zip), rasterised to <stem>_gtCoarse_labelTrainIds.png
+# by cityscapesscripts as mmseg's converter does:
+#   python tools/dataset_converters/cityscapes_coarse.py data/cityscapes
+# (mmseg's tools/dataset_converters/cityscapes.py --gt-dir gtCoarse writes
+# the same files, then stops on a missing gtCoarse/test; see
+# configs/essnet/README.md, "Pre-training on Cityscapes coarse").
 #
 # Only the split: list this file as a sibling base of a Cityscapes config
 # (it sets no key that a dataset base sets) and point the training set at it:
