@@ -7,6 +7,7 @@ differs from the config it extends only where its header says; and
 import copy
 import functools
 import glob
+import os
 import os.path as osp
 import re
 
@@ -228,7 +229,7 @@ def test_coarse_stage_then_fine_tuning_through_the_tools(street_data,
             src = img if sub == 'leftImg8bit' else osp.join(
                 root, 'gtFine', 'train', city,
                 stem + '_gtFine_labelTrainIds.png')
-            shutil.os.makedirs(dst, exist_ok=True)
+            os.makedirs(dst, exist_ok=True)
             shutil.copy(src, osp.join(dst, name))
     small = [*data_root_opts(root), 'train_cfg.max_iters=2',
              'train_cfg.val_interval=2', 'default_hooks.checkpoint.interval=2',
