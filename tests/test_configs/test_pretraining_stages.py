@@ -96,6 +96,35 @@ def test_previous_stage_holds_every_tensor(config):
                           'decode_head.conv_seg.weight']
 
 
+def test_coco_checkpoint_loads_into_the_coarse_stage_but_its_classifier(
+        tmp_path):
+    """What the Runner does with load_from (mmengine's load_checkpoint,
+    strict=False): every tensor but the 10-class classifier is copied, the
+    classifier keeps its initialisation, with a warning, not an error."""
+    import torch
+    from mmengine.runner.checkpoint import load_checkpoint
+    config = [c for c in STAGED if 'dpc_' in c and 'coarse-769' in c][0]
+    source, _ = _source(config)
+    init_default_scope('mmseg')
+
+    def build(c):
+        cfg = copy.deepcopy(_cfg(c).model)
+        cfg.backbone.init_cfg = None
+        return revert_sync_batchnorm(MODELS.build(cfg))
+
+    coco, coarse = build(source), build(config)
+    path = str(tmp_path / 'iter_60000.pth')
+    torch.save({'meta': {}, 'state_dict': coco.state_dict()}, path)
+    before = {k: v.clone() for k, v in coarse.state_dict().items()}
+    load_checkpoint(coarse, path, map_location='cpu', strict=False)
+    after, loaded = coarse.state_dict(), coco.state_dict()
+    for key, value in after.items():
+        if key.startswith('decode_head.conv_seg.'):
+            assert torch.equal(value, before[key]), key
+        else:
+            assert torch.equal(value, loaded[key]), key
+
+
 def _without(model, *keys):
     model = copy.deepcopy(model)
     for key in keys:
