@@ -3,7 +3,8 @@
 # essnetb-dg2_ppm_1xb6-75k_cityscapes-512x1024.py (encoder from its phase 1)
 # trained end to end on train_extra / gtCoarse with the same recipe (75k
 # iterations, validated on gtFine val). Its last checkpoint, iter_75000.pth,
-# is the load_from of essnetb-dg2_ppm_coarse-pre_1xb6-75k_cityscapes-512x1024.py.
+# is the load_from of
+# essnetb-dg2_ppm_coarse-pre_1xb6-75k_cityscapes-512x1024.py.
 _base_ = [
     './essnetb-dg2_ppm_1xb6-75k_cityscapes-512x1024.py',
     '../_base_/datasets/cityscapes_coarse.py'

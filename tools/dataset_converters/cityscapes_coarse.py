@@ -14,7 +14,8 @@ images of the coarse pre-training stage) and writes no lists.
 Example::
 
     pip install cityscapesscripts
-    python tools/dataset_converters/cityscapes_coarse.py data/cityscapes --nproc 8
+    python tools/dataset_converters/cityscapes_coarse.py data/cityscapes \
+        --nproc 8
 """
 import argparse
 import glob

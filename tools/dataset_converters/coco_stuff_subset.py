@@ -4,7 +4,8 @@ authors pre-train on: the images with at least ``--min-pixels`` pixels
 
 Run mmseg's converter first (it writes ``*_labelTrainIds.png``)::
 
-    python tools/dataset_converters/coco_stuff164k.py data/coco_stuff164k   # mmseg's
+    # mmseg's converter (mmsegmentation repository):
+    python tools/dataset_converters/coco_stuff164k.py data/coco_stuff164k
     python tools/dataset_converters/coco_stuff_subset.py data/coco_stuff164k
 
 This writes ``cityscapes_classes_{train2017,val2017}.txt`` (image stems, one

@@ -9,7 +9,8 @@
 #
 # Only the split: list this file as a sibling base of a Cityscapes config
 # (it sets no key that a dataset base sets) and point the training set at it:
-#   _base_ = ['./<fine config>.py', '<...>/_base_/datasets/cityscapes_coarse.py']
+#   _base_ = ['./<fine config>.py',
+#             '<...>/_base_/datasets/cityscapes_coarse.py']
 #   train_dataloader = dict(dataset={{_base_.cityscapes_coarse_train}})
 # Everything else (mmseg's CityscapesDataset, the family's training pipeline,
 # validation and testing on gtFine val) stays that config's.
