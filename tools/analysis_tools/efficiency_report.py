@@ -510,6 +510,11 @@ def main(argv=None):
     if args.from_json:
         header += (f' Rendered from that run\'s {osp.basename(json_path)} '
                    'with --from-json.')
+        shown = {r['config'] for r in rows}
+        missing = [osp.basename(c) for c in listed if c not in shown]
+        if missing:
+            header += (f' Not in that run (added since; rerun the command '
+                       f'to measure them): {", ".join(missing)}.')
     write_markdown(osp.join(args.out, 'efficiency.md'), records,
                    args.backend, run['command'], header)
     write_csv(osp.join(args.out, 'efficiency.csv'), records, args.backend)
