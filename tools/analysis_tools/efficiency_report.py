@@ -181,16 +181,22 @@ def model_signature(config):
 
 
 def dedupe(configs):
-    """``(unique configs, {duplicate: the unique config it equals})``."""
-    seen, same_as, unique = {}, {}, []
+    """``(unique configs, {duplicate: the unique config it equals})``.
+
+    The config measured for a group is the one with the shortest name
+    outside the demo-size (streetscenes) copies: the plain thesis config
+    rather than its ``-1phase-`` / ``-poly-`` / ``coarse`` variants. The
+    unique configs keep the order of ``configs``."""
+    groups = {}
     for config in configs:
-        key = model_signature(config)
-        if key in seen:
-            same_as[config] = seen[key]
-        else:
-            seen[key] = config
-            unique.append(config)
-    return unique, same_as
+        groups.setdefault(model_signature(config), []).append(config)
+    same_as, chosen = {}, set()
+    for members in groups.values():
+        rep = min(members, key=lambda c: ('streetscenes' in c,
+                                          len(osp.basename(c)), c))
+        chosen.add(rep)
+        same_as.update({c: rep for c in members if c != rep})
+    return [c for c in configs if c in chosen], same_as
 
 
 def _load_yaml(path):
