@@ -10,7 +10,9 @@ Importing mmseg_efficient first makes the stack work on today's PyTorch
 (weights-only resume, CPU/gloo distributed runs, mmcv-lite) and makes
 checkpoint writes atomic. ``--resume`` continues from ``last_checkpoint`` or,
 when that is missing, empty or dangling, from the newest complete
-``iter_*.pth`` (a truncated one is skipped with a warning); a run without
+``iter_*.pth`` (a truncated one is skipped with a warning); a ``load_from``
+written in the config (a pre-training stage's checkpoint) is where a first
+run starts, never what ``--resume`` continues from; a run without
 ``--resume`` in a work dir that already holds checkpoints says so loudly.
 """
 import argparse
@@ -93,13 +95,21 @@ def main(argv=None):
 
     cfg.resume = args.resume
     check_data_roots(cfg, args.config, ('train_dataloader', 'val_dataloader'))
-    if args.resume and cfg.get('load_from') is None:
+    # A load_from written in the config names the weights a run starts from
+    # (a pre-training stage's checkpoint, e.g. the *_coarse-pre_* configs),
+    # not a checkpoint of this run: mmengine would --resume from it (its
+    # iteration, optimizer and schedule). Only load_from given with
+    # --cfg-options keeps mmengine's meaning, resume from that file.
+    initial_weights = 'load_from' not in (args.cfg_options or {})
+    if args.resume and (cfg.get('load_from') is None or initial_weights):
         # mmengine trusts work_dir/last_checkpoint alone: it silently starts
         # from iteration 1 when the file is missing and fails when it is
         # empty or dangling
-        cfg.load_from = find_resume_checkpoint(cfg.work_dir)
-        if cfg.load_from is None:  # nothing to resume: a first run
-            cfg.resume = False
+        resume_from = find_resume_checkpoint(cfg.work_dir)
+        if resume_from is None:  # nothing to resume: a first run, which
+            cfg.resume = False  # starts from the config's load_from if any
+        else:
+            cfg.load_from = resume_from
     elif not args.resume:
         warn_existing_checkpoints(cfg.work_dir)
 

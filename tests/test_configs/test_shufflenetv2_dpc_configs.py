@@ -21,7 +21,11 @@ from conftest import REPO, data_root_opts, run_tool  # noqa: E402
 CONFIG_DIR = osp.join(REPO, 'configs', 'shufflenetv2_dpc')
 CONFIGS = sorted(
     osp.basename(p) for p in glob.glob(osp.join(CONFIG_DIR, '*.py')))
-CITYSCAPES = [c for c in CONFIGS if 'cityscapes' in c]
+# The ImageNet -> Cityscapes fine configs; the staged protocol's (COCO
+# subset, Cityscapes coarse, fine-tuning from coarse) are
+# tests/test_configs/test_pretraining_stages.py's.
+STAGES = [c for c in CONFIGS if 'coco' in c or 'coarse' in c]
+CITYSCAPES = [c for c in CONFIGS if 'cityscapes' in c and c not in STAGES]
 
 
 @functools.lru_cache(maxsize=None)
@@ -66,7 +70,7 @@ def test_builds_and_every_pixel_depends_on_the_input(config):
     with torch.no_grad():
         a = model(torch.randn(1, 3, 64, 64), mode='tensor')
         b = model(torch.randn(1, 3, 64, 64), mode='tensor')
-    assert a.shape[:2] == (1, 19)
+    assert a.shape[:2] == (1, _cfg(config).model.decode_head.num_classes)
     assert (a != b).any(dim=1).all()
 
 
@@ -116,7 +120,8 @@ def test_metafile_and_readme_list_every_config():
     with open(osp.join(CONFIG_DIR, 'metafile.yaml')) as f:
         meta = yaml.safe_load(f)
     listed = sorted(osp.basename(m['Config']) for m in meta['Models'])
-    assert listed == CITYSCAPES
+    assert listed == sorted(CITYSCAPES + STAGES)
+    assert len(STAGES) == 6  # 3 stages x 2 heads
     readme = open(osp.join(CONFIG_DIR, 'README.md')).read()
     for config in CONFIGS:
         assert config in readme

@@ -148,3 +148,24 @@ def test_benchmark_and_report_tools(tmp_path):
     with open(tmp_path / 'rep' / 'efficiency.csv') as f:
         assert len(list(csv.DictReader(f))) == 2
     assert (tmp_path / 'rep' / 'pareto.png').stat().st_size > 1000
+    # the thesis' params from the metafile's claim; its GFLOPs are at
+    # 512x1024, so not compared with ours at 32x64
+    ours = by_label['erfnet_deconv_1xb6-75k_cityscapes-512x1024']
+    assert ours['paper_params'] == 2038448
+    assert ours['params_vs_paper'] == pytest.approx(
+        (ours['params'] - 2038448) / 2038448)
+    assert ours['paper_gflops'] == pytest.approx(27.705)
+    assert ours['gmacs_vs_paper'] is None
+
+    # rendered again from the run's JSON, without measuring
+    again = report.main(['--from-json', str(tmp_path / 'rep' /
+                                            'efficiency.json'), '--out',
+                         str(tmp_path / 'again')])
+    assert [(r['label'], r['params'], r.get('onnxruntime:deploy ms'))
+            for r in again] == [(r['label'], r['params'],
+                                 r.get('onnxruntime:deploy ms'))
+                                for r in records]
+    md_again = (tmp_path / 'again' / 'efficiency.md').read_text()
+    assert '--from-json' in md_again and '| 70.45 |' in md_again
+    with pytest.raises(SystemExit):
+        report.main(['--from-json', str(out), '--out', str(tmp_path / 'x')])

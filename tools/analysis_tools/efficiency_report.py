@@ -6,17 +6,21 @@ For each config: params, GMACs (``get_flops.py``'s counter, all counted
 operators), peak activation memory of the eager forward, latency on each
 ``--backend`` (all models and backends timed interleaved, see
 ``benchmark.py``), and, where the config's ``metafile.yaml`` records them,
-the published Cityscapes mIoU and the paper's params / GFLOPs
-(``Paper Parameters`` / ``Paper FLOPs (G)`` metadata keys) with the relative
+the published Cityscapes mIoU and the paper's params / GFLOPs (the
+``Paper Claim``'s ``Parameters`` / ``FLOPs (G)`` / ``FLOPs Input``, or
+``Paper Parameters`` / ``Paper FLOPs (G)`` metadata keys) with the relative
 difference of ours, plus the relative difference to the metafile's own
-``Parameters`` / ``FLOPs (G)`` (a stale metafile shows up there).
+``Parameters`` (a stale metafile shows up there).
 ``--peers`` adds mmseg's real-time models (ERFNet, Fast-SCNN, BiSeNetV2,
 CGNet, STDC1, PIDNet-S, DDRNet23-slim, SegFormer-B0, MobileNetV3-LRASPP)
 with their published Cityscapes mIoU from mmseg's metafiles. A folder
 given as CONFIG stands for every config under it (``_base_`` excluded).
 
 Outputs in ``--out``: ``efficiency.md`` (Markdown table), ``efficiency.csv``,
-``efficiency.json`` (the raw rows) and ``pareto.png`` (latency on the
+``efficiency.json`` (the raw rows and the run's command, duration and
+load; ``--from-json`` renders the table, CSV and plot again from it, e.g.
+after a metafile changed, without measuring) and ``pareto.png`` (latency
+on the
 ``--plot-backend`` on x, published mIoU on y, ours and peers in two
 colours, the Pareto front drawn). Weights are random: latency and memory do
 not depend on them; mIoU is always the published one.
@@ -91,7 +95,25 @@ def parse_args(argv=None):
                         help='measure configs that build the same deployed '
                         'network again (default: once, the table repeats '
                         'the numbers)')
+    parser.add_argument('--from-json', metavar='JSON',
+                        help="render an earlier run's efficiency.json "
+                        '(its configs, backends and shape) into --out '
+                        'without measuring')
     args = parser.parse_args(argv)
+    if args.from_json:
+        if not osp.isfile(args.from_json):
+            parser.error(f'--from-json: no file {args.from_json}')
+        with open(args.from_json) as f:
+            saved = json.load(f)
+        if not isinstance(saved, dict) or 'run' not in saved:
+            parser.error(f'--from-json: {args.from_json} has no "run" '
+                         'record (not written by this tool)')
+        run = saved['run']
+        for key in ('config', 'peers', 'shape', 'backend', 'threads',
+                    'warmup', 'iters', 'no_dedupe'):
+            setattr(args, key, run['args'][key])
+        args.plot_backend = args.plot_backend or args.backend[-1]
+    args.saved = saved if args.from_json else None
     if not args.config and not args.peers:
         parser.error('give CONFIG(s) and/or --peers')
     try:
@@ -128,13 +150,13 @@ def expand_configs(paths):
 
 _NOT_DEPLOYED = ('auxiliary_head', 'train_cfg', 'test_cfg',
                  'data_preprocessor', 'init_cfg', 'loss_decode', 'sampler',
-                 'pretrained')
+                 'pretrained', 'label_downsample')
 
 
 def model_signature(config):
     """The deployed model a config builds, as a string: its ``model``
-    without training-only keys (auxiliary head, losses, samplers, dropout
-    rates, init), maskable convs as their grouped deploy form. Two configs
+    without training-only keys (auxiliary head, losses, samplers, label
+    resizing, dropout rates, init), SyncBN as BN, maskable convs as their grouped deploy form. Two configs
     with the same signature build the same network (e.g. a gradual-grouping
     phase-2 config and the grouped config it converts to)."""
     from mmseg_efficient.models.layers.maskable_conv import deploy_conv_cfgs
@@ -150,7 +172,8 @@ def model_signature(config):
             }
         if isinstance(node, (list, tuple)):
             return [norm(v) for v in node]
-        return node
+        # analysis builds revert SyncBN to BN: the same deployed network
+        return 'BN' if node == 'SyncBN' else node
 
     model = load_config(config).model.to_dict()
     return json.dumps(norm(deploy_conv_cfgs(model)), sort_keys=True,
@@ -158,16 +181,22 @@ def model_signature(config):
 
 
 def dedupe(configs):
-    """``(unique configs, {duplicate: the unique config it equals})``."""
-    seen, same_as, unique = {}, {}, []
+    """``(unique configs, {duplicate: the unique config it equals})``.
+
+    The config measured for a group is the one with the shortest name
+    outside the demo-size (streetscenes) copies: the plain thesis config
+    rather than its ``-1phase-`` / ``-poly-`` / ``coarse`` variants. The
+    unique configs keep the order of ``configs``."""
+    groups = {}
     for config in configs:
-        key = model_signature(config)
-        if key in seen:
-            same_as[config] = seen[key]
-        else:
-            seen[key] = config
-            unique.append(config)
-    return unique, same_as
+        groups.setdefault(model_signature(config), []).append(config)
+    same_as, chosen = {}, set()
+    for members in groups.values():
+        rep = min(members, key=lambda c: ('streetscenes' in c,
+                                          len(osp.basename(c)), c))
+        chosen.add(rep)
+        same_as.update({c: rep for c in members if c != rep})
+    return [c for c in configs if c in chosen], same_as
 
 
 def _load_yaml(path):
@@ -187,13 +216,27 @@ def _cityscapes_miou(results):
 
 def metafile_entry(config):
     """What the metafile next to ``config`` records about it: ``name``,
-    ``miou`` (Cityscapes), ``meta_params``, ``meta_gflops``,
-    ``paper_params``, ``paper_gflops`` (None where not recorded)."""
+    ``miou`` (Cityscapes), ``meta_params``, ``paper_params``,
+    ``paper_gflops`` (None where not recorded) and ``paper_flops_input``
+    (``'HxW'``, the input of ``paper_gflops``; 512x1024 if not recorded).
+
+    The metafile's own ``FLOPs (G)`` is not read: each family records it at
+    its own input size (ESSNet 512x1024, NDNet and ShuffleNetV2 1024x2048,
+    EfficientSeg 384x768, KITTI 375x1242), which the metafile does not
+    state in a key."""
     path = resolve_config_path(config)
-    meta = osp.join(osp.dirname(path), 'metafile.yaml')
+    # the metafile next to the config, else the family's (configs/essnet/
+    # metafile.yaml lists configs/essnet/gradual_grouping/*)
+    folder = osp.dirname(path)
+    meta = osp.join(folder, 'metafile.yaml')
+    while not osp.isfile(meta) and osp.basename(
+            osp.dirname(folder)) != 'configs' and osp.dirname(
+                folder) != folder:
+        folder = osp.dirname(folder)
+        meta = osp.join(folder, 'metafile.yaml')
     entry = dict(name=osp.splitext(osp.basename(path))[0], miou=None,
-                 meta_params=None, meta_gflops=None, paper_params=None,
-                 paper_gflops=None)
+                 meta_params=None, paper_params=None, paper_gflops=None,
+                 paper_flops_input=None)
     if not osp.isfile(meta):
         return entry
     stem = entry['name']
@@ -210,14 +253,25 @@ def metafile_entry(config):
             except (TypeError, ValueError):
                 return None
 
+        claim = model.get('Paper Claim') or {}
+
+        def claimed(key):
+            try:
+                return float(claim[key])
+            except (KeyError, TypeError, ValueError):
+                return None
+
         entry.update(
             name=model.get('Name', stem),
             # our result if trained, else the paper's claim
             miou=_cityscapes_miou(model.get('Results'))
-            or _cityscapes_miou(model.get('Paper Claim')),
-            meta_params=num('Parameters'), meta_gflops=num('FLOPs (G)'),
-            paper_params=num('Paper Parameters'),
-            paper_gflops=num('Paper FLOPs (G)'))
+            or _cityscapes_miou(claim),
+            meta_params=num('Parameters'),
+            # the paper's own numbers: the 'Paper Claim' (essnet's schema)
+            # or 'Paper ...' metadata keys
+            paper_params=claimed('Parameters') or num('Paper Parameters'),
+            paper_gflops=claimed('FLOPs (G)') or num('Paper FLOPs (G)'),
+            paper_flops_input=str(claim.get('FLOPs Input', '512x1024')))
         break
     return entry
 
@@ -239,9 +293,9 @@ def _pct(value):
 def build_table(rows, backends, labels, peers, shape=(512, 1024)):
     """One record per config, the backends' latencies side by side.
 
-    GFLOPs are compared with the metafile's / paper's only at 512x1024,
-    the input size metafiles record them at."""
-    at_meta_shape = list(shape) == [512, 1024]
+    Our GMACs are compared with the paper's only when measured at the
+    paper's input (``FLOPs Input`` of the metafile's claim)."""
+    measured_at = f'{shape[0]}x{shape[1]}'
     table = {}
     for row in rows:
         key = row['config']
@@ -264,10 +318,8 @@ def build_table(rows, backends, labels, peers, shape=(512, 1024)):
             paper_gflops=meta['paper_gflops'],
             params_vs_paper=_rel(rec['params'], meta['paper_params']),
             gmacs_vs_paper=_rel(rec['gmacs'], meta['paper_gflops'])
-            if at_meta_shape else None,
-            params_vs_metafile=_rel(rec['params'], meta['meta_params']),
-            gmacs_vs_metafile=_rel(rec['gmacs'], meta['meta_gflops'])
-            if at_meta_shape else None)
+            if meta['paper_flops_input'] == measured_at else None,
+            params_vs_metafile=_rel(rec['params'], meta['meta_params']))
     return list(table.values())
 
 
@@ -275,7 +327,7 @@ def write_markdown(path, records, backends, command, header):
     cols = ['model', 'params (M)', 'GMACs', 'peak act. (MiB)'] + [
         f'{b} (ms)' for b in backends
     ] + ['mIoU (published)', 'paper params / GFLOPs (ours Δ)',
-         'metafile params / GFLOPs Δ']
+         'metafile params Δ']
     lines = [header, '', '```bash', command, '```', '',
              '| ' + ' | '.join(cols) + ' |',
              '|' + '|'.join(['---'] + ['---:'] * (len(cols) - 1)) + '|']
@@ -287,11 +339,7 @@ def write_markdown(path, records, backends, command, header):
                      f' ({_pct(r["params_vs_paper"])}) / '
                      f'{_fmt(r["paper_gflops"], ".2f")} '
                      f'({_pct(r["gmacs_vs_paper"])})')
-        meta = '–'
-        if (r['params_vs_metafile'] is not None
-                or r['gmacs_vs_metafile'] is not None):
-            meta = (f'{_pct(r["params_vs_metafile"])} / '
-                    f'{_pct(r["gmacs_vs_metafile"])}')
+        meta = _pct(r['params_vs_metafile'])
         name = f'{r["label"]} (mmseg)' if r['peer'] else r['label']
         if r.get('same_as'):
             name += ' ≡'
@@ -326,7 +374,7 @@ def write_csv(path, records, backends):
     keys = ['label', 'config', 'peer', 'params', 'gmacs', 'peak_act_mib'] + [
         f'{b} ms' for b in backends
     ] + ['miou', 'paper_params', 'paper_gflops', 'params_vs_paper',
-         'gmacs_vs_paper', 'params_vs_metafile', 'gmacs_vs_metafile']
+         'gmacs_vs_paper', 'params_vs_metafile']
     with open(path, 'w', newline='') as f:
         writer = csv.DictWriter(f, keys, extrasaction='ignore')
         writer.writeheader()
@@ -399,26 +447,49 @@ def main(argv=None):
             peers.add(cfg)
     peer_configs = [cfg for _, cfg in PEERS] if args.peers else []
     os.makedirs(args.out, exist_ok=True)
-    from mmengine.utils import ProgressBar
-    bar = ProgressBar(len(configs) + (len(PEERS) if args.peers else 0) +
-                      args.warmup + args.iters)
-    start = time.time()
-    load_before = os.getloadavg()
     json_path = osp.join(args.out, 'efficiency.json')
+    command = ('python tools/analysis_tools/efficiency_report.py ' +
+               ' '.join(args.config) + (' --peers' if args.peers else '') +
+               f' --shape {args.shape[0]} {args.shape[1]}' +
+               (f' --threads {args.threads}' if args.threads else '') +
+               ' --backend ' + ' '.join(args.backend) +
+               f' --warmup {args.warmup} --iters {args.iters}'
+               f' --out {args.out}')
 
-    def write_json(rows):
+    def write_json(rows, run=None):
         tmp = json_path + '.tmp'
         with open(tmp, 'w') as f:
-            json.dump(rows, f, indent=2)
+            json.dump(dict(run=run or {}, rows=rows), f, indent=2)
         os.replace(tmp, json_path)
 
-    rows = run_benchmark(
-        configs + peer_configs, args.backend, args.shape, warmup=args.warmup,
-        iters=args.iters, device='cpu', flops=True, peak_memory=True,
-        on_update=write_json, progress=bar.update)
-    minutes = (time.time() - start) / 60
-    load_after = os.getloadavg()
-    print()
+    if args.from_json:
+        rows, run = args.saved['rows'], args.saved['run']
+        measured = {r['config'] for r in rows}
+        same_as = {dup: orig for dup, orig in same_as.items()
+                   if dup not in measured}  # measured then: keep its rows
+        if osp.abspath(args.from_json) != osp.abspath(json_path):
+            write_json(rows, run)
+    else:
+        from mmengine.utils import ProgressBar
+        bar = ProgressBar(len(configs) + len(peer_configs) + args.warmup +
+                          args.iters)
+        start = time.time()
+        load_before = os.getloadavg()
+        rows = run_benchmark(
+            configs + peer_configs, args.backend, args.shape,
+            warmup=args.warmup, iters=args.iters, device='cpu', flops=True,
+            peak_memory=True, on_update=write_json, progress=bar.update)
+        import onnxruntime
+        run = dict(
+            command=command, minutes=(time.time() - start) / 60,
+            load_before=load_before[0], load_after=os.getloadavg()[0],
+            threads=torch.get_num_threads(), torch=torch.__version__,
+            onnxruntime=onnxruntime.__version__,
+            args={k: getattr(args, k) for k in (
+                'config', 'peers', 'shape', 'backend', 'threads', 'warmup',
+                'iters', 'no_dedupe')})
+        write_json(rows, run)
+        print()
     for dup, orig in same_as.items():  # the numbers of the same network
         # params as built (a maskable conv holds dense weights)
         params = count_params(build_segmentor(load_config(dup)))
@@ -427,34 +498,35 @@ def main(argv=None):
     order = {c: i for i, c in enumerate(listed + [p for _, p in PEERS])}
     rows.sort(key=lambda r: order.get(r['config'], len(order)))
     records = build_table(rows, args.backend, labels, peers, args.shape)
-    command = ('python tools/analysis_tools/efficiency_report.py ' +
-               ' '.join(args.config) + (' --peers' if args.peers else '') +
-               f' --shape {args.shape[0]} {args.shape[1]}' +
-               (f' --threads {args.threads}' if args.threads else '') +
-               ' --backend ' + ' '.join(args.backend) +
-               f' --warmup {args.warmup} --iters {args.iters}'
-               f' --out {args.out}')
-    import onnxruntime
+    minutes = run['minutes']
     header = (
         f'{len(listed) + len(peer_configs)} configs ({len(configs)} '
         f'distinct networks of ours, {len(peer_configs)} peers), batch 1, '
         f'input {args.shape[0]}x'
-        f'{args.shape[1]}, {torch.get_num_threads()} CPU threads, random '
+        f'{args.shape[1]}, {run["threads"]} CPU threads, random '
         f'weights, median of {args.iters} interleaved runs after '
-        f'{args.warmup} warm-up; torch {torch.__version__}, onnxruntime '
-        f'{onnxruntime.__version__}; run took {minutes:.1f} min, load '
-        f'average (1 min) {load_before[0]:.1f} before, {load_after[0]:.1f} '
-        'after. GMACs: all operators get_flops.py counts. peak act.: peak '
+        f'{args.warmup} warm-up; torch {run["torch"]}, onnxruntime '
+        f'{run["onnxruntime"]}; run took {minutes:.1f} min, load '
+        f'average (1 min) {run["load_before"]:.1f} before, '
+        f'{run["load_after"]:.1f} after. GMACs: all operators get_flops.py counts. peak act.: peak '
         'bytes of the tensors the eager forward allocates. ":deploy": BN '
         'folded, grouped convs, dropout removed (tools/deploy/export.py). '
         'mIoU: the paper\'s / mmseg\'s published Cityscapes val number, '
         'not ours.')
+    if args.from_json:
+        header += (f' Rendered from that run\'s {osp.basename(json_path)} '
+                   'with --from-json.')
+        shown = {r['config'] for r in rows}
+        missing = [osp.basename(c) for c in listed if c not in shown]
+        if missing:
+            header += (f' Not in that run (added since; rerun the command '
+                       f'to measure them): {", ".join(missing)}.')
     write_markdown(osp.join(args.out, 'efficiency.md'), records,
-                   args.backend, command, header)
+                   args.backend, run['command'], header)
     write_csv(osp.join(args.out, 'efficiency.csv'), records, args.backend)
     plot_pareto(osp.join(args.out, 'pareto.png'), records,
                 args.plot_backend,
-                f'{args.plot_backend}, {torch.get_num_threads()} threads, '
+                f'{args.plot_backend}, {run["threads"]} threads, '
                 f'{args.shape[0]}x{args.shape[1]}, batch 1 (published '
                 'mIoU, random weights)')
     print(f'wrote {args.out}/efficiency.md, efficiency.csv, '
