@@ -17,13 +17,12 @@ import numpy as np
 import pytest
 import torch
 import torch.nn as nn
-from mmengine.config import Config
 from mmengine.optim import build_optim_wrapper
 from mmengine.registry import MODELS, init_default_scope
 from mmengine.runner.checkpoint import _load_checkpoint
 
 import mmseg_efficient  # noqa: F401  (registers the plugin)
-from conftest import REPO, data_root_opts, run_tool  # noqa: E402
+from conftest import REPO, run_tool  # noqa: E402
 from helpers.checkpoint_keys import (prefixed_shapes,  # noqa: E402
                                      prefixed_tensors)
 from mmseg_efficient.utils import CheckpointMismatchError, load_config
@@ -318,39 +317,29 @@ def test_classifier_to_segmentor_round_trip(classifier, seg, tiny_imagenet,
 
 
 @pytest.mark.slow
-def test_documented_command_pretrains_then_finetunes(tiny_imagenet,
-                                                    street_data, tmp_path):
-    """tools/train.py on a classifier config (mmpretrain's scope), then on a
-    segmentation config (mmseg's) whose encoder init_cfg loads the
-    classifier's checkpoint strictly, as the -in1k-pre configs do (here the
-    street-scene demo config, for speed)."""
+def test_documented_command_trains_a_classifier(tiny_imagenet, tmp_path):
+    """The README's first command, tools/train.py on a classifier config
+    (mmpretrain's scope, the tool has no special case for it); its
+    checkpoint then fits the -in1k-pre config that names it. (The round
+    trips above use the same Runner flow in-process; the street-scene
+    miniature runs the second command with this loading.)"""
     cls_dir = str(tmp_path / 'cls')
     opts = [f'{k}={v}' for k, v in _classifier_opts(tiny_imagenet).items()]
-    run_tool(['tools/train.py', 'configs/pretrain/essnetb-d_8xb32_in1k.py',
-              '--work-dir', cls_dir, '--cfg-options', *opts])
-    assert osp.exists(osp.join(cls_dir, 'epoch_1.pth'))
-    seg_dir = str(tmp_path / 'seg')
     proc = run_tool([
-        'tools/train.py',
-        'configs/demo/essnet-d_ups_1xb4-600i_streetscenes-128x256.py',
-        '--work-dir', seg_dir, '--cfg-options', *data_root_opts(street_data),
-        'model.backbone.init_cfg.type=Pretrained',
-        f'model.backbone.init_cfg.checkpoint={cls_dir}/epoch_1.pth',
-        'model.backbone.init_cfg.prefix=backbone.',
-        'model.backbone.init_cfg.strict=True',
-        'optim_wrapper.paramwise_cfg.custom_keys.backbone.lr_mult=0.25',
-        'optim_wrapper.paramwise_cfg.custom_keys.backbone.decay_mult=0.25',
-        'train_cfg.max_iters=2', 'train_cfg.val_interval=2',
-        'default_hooks.checkpoint.interval=2', 'param_scheduler.0.end=2'
+        'tools/train.py', 'configs/pretrain/essnetb-d_8xb32_in1k.py',
+        '--work-dir', cls_dir, '--cfg-options', *opts
     ])
     log = proc.stdout + proc.stderr
-    assert (f'load backbone. in model from: {cls_dir}/epoch_1.pth (strict)'
-            in log)
-    assert 'missing keys in source state_dict' not in log
-    assert 'paramwise_options -- backbone.stages.0.0.conv.weight:lr=' \
-        '0.00025' in log
-    assert osp.exists(osp.join(seg_dir, 'iter_2.pth'))
-
+    assert 'Epoch(val) [1]' in log and 'accuracy/top1' in log
+    ckpt = osp.join(cls_dir, 'epoch_1.pth')
+    seg = ('configs/essnet/'
+           'essnet-d-in1k-pre_ups_1xb6-75k_cityscapes-512x1024.py')
+    model = _seg_model(seg, ckpt)
+    model.init_weights()  # strict: raises if anything does not fit
+    trained = prefixed_tensors(_load_checkpoint(ckpt)['state_dict'])
+    loaded = model.backbone.state_dict()
+    assert trained.keys() == loaded.keys()
+    assert all(torch.equal(trained[k], v) for k, v in loaded.items())
 
 def test_metafile_lists_every_classifier_with_its_counts():
     import yaml
