@@ -53,7 +53,10 @@ def _family_configs():
                                  recursive=True)):
         if '_base_' in path.split(osp.sep):
             continue
-        families.setdefault(_family_key(Config.fromfile(path)), path)
+        cfg = Config.fromfile(path)
+        if cfg.get('default_scope') == 'mmpretrain':
+            continue  # ImageNet classifiers (configs/pretrain)
+        families.setdefault(_family_key(cfg), path)
     return sorted(families.values())
 
 

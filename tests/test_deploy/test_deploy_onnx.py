@@ -38,7 +38,10 @@ def _one_config_per_backbone():
                                  recursive=True)):
         if '_base_' in path.split(osp.sep):
             continue
-        found.setdefault(Config.fromfile(path).model.backbone.type, path)
+        cfg = Config.fromfile(path)
+        if cfg.get('default_scope') == 'mmpretrain':
+            continue  # ImageNet classifiers (configs/pretrain)
+        found.setdefault(cfg.model.backbone.type, path)
     return sorted(found.values())
 
 
