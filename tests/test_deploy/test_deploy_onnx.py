@@ -119,6 +119,15 @@ def test_run_benchmark_backends_and_failures(tmp_path):
     assert updates[0] == 1  # written as results come in
 
 
+def test_report_folder_means_segmentation_configs():
+    report = _load_tool('tools/analysis_tools/efficiency_report.py')
+    found = report.expand_configs([osp.join(REPO, 'configs')])
+    assert not any(osp.join('configs', 'pretrain') in c for c in found)
+    assert not any('_base_' in c for c in found)
+    assert any(c.endswith('essnet-dg2_ups_1xb6-75k_cityscapes-512x1024.py')
+               for c in found)
+
+
 @pytest.mark.slow
 def test_benchmark_and_report_tools(tmp_path):
     """benchmark.py with two backends and the efficiency report (Markdown,

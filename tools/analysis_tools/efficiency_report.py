@@ -128,15 +128,22 @@ def parse_args(argv=None):
 
 
 def expand_configs(paths):
-    """Config files; a folder stands for every ``*.py`` under it except
-    ``_base_`` ones."""
+    """Config files; a folder stands for every segmentation config under
+    it: ``_base_`` files and configs of another scope (the ImageNet
+    classifiers of ``configs/pretrain``, ``default_scope='mmpretrain'``)
+    are left out."""
+    from mmengine.config import Config
+
+    def segmentation(path):
+        return Config.fromfile(path).get('default_scope', 'mmseg') == 'mmseg'
+
     configs = []
     for path in paths:
         if osp.isdir(path):
             found = sorted(
                 p for p in glob.glob(osp.join(path, '**', '*.py'),
                                      recursive=True)
-                if '_base_' not in p.split(os.sep))
+                if '_base_' not in p.split(os.sep) and segmentation(p))
             if not found:
                 raise FileNotFoundError(f'No config under {path}')
             # the demo-size copies after the full-size configs, so that the
