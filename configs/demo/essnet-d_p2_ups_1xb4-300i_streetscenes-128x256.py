@@ -11,7 +11,7 @@ model = dict(
     backbone=dict(
         init_cfg=dict(
             type='Pretrained', checkpoint=phase1_checkpoint,
-            prefix='backbone.')))
+            prefix='backbone.', strict=True)))
 param_scheduler = [
     dict(type='PolyLR', eta_min=1e-5, power=0.9, begin=0, end=phase_iters,
          by_epoch=False)

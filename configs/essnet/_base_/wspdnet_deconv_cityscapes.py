@@ -17,7 +17,8 @@ model = dict(
             type='Pretrained',
             checkpoint='work_dirs/wspdnet-dws2_p1-enc_1xb6-50k_'
             'cityscapes-512x1024/iter_50000.pth',
-            prefix='backbone.')),
+            prefix='backbone.',
+            strict=True)),
     decode_head=dict(
         loss_decode=dict(
             class_weight={{_base_.cityscapes_enet_class_weight}})))

@@ -13,7 +13,8 @@ model = dict(
         init_cfg=dict(
             type='Pretrained',
             checkpoint=phase1_checkpoint,
-            prefix='backbone.')),
+            prefix='backbone.',
+            strict=True)),
     decode_head=dict(
         loss_decode=dict(class_weight={{_base_.street_enet_class_weight}})))
 optim_wrapper = dict(
