@@ -266,7 +266,6 @@ def run_benchmark(configs: Sequence[str],
                   device: str = 'cpu',
                   flops: bool = True,
                   peak_memory: bool = False,
-                  setup_threads: Optional[int] = None,
                   on_update: Optional[Callable[[List[dict]], None]] = None,
                   progress: Optional[Callable[[], None]] = None
                   ) -> List[dict]:
@@ -285,8 +284,6 @@ def run_benchmark(configs: Sequence[str],
     ``conv_gmacs``, ``peak_act_mib`` (with ``peak_memory``), ``shape``,
     ``threads``, ``device``, ``weights``, :func:`latency_stats`' keys and
     ``cpu_median_ms`` (median process CPU time of a run, all threads).
-    ``setup_threads`` (default: the timing threads) run the untimed builds,
-    counts and exports.
     """
     import shutil
     import tempfile
@@ -300,11 +297,6 @@ def run_benchmark(configs: Sequence[str],
     work_dir = tempfile.mkdtemp(prefix='benchmark-')
     common = dict(shape=list(shape), threads=threads,
                   weights=checkpoint or 'random')
-    # builds, counts, traces and exports are not timed: on a busy machine
-    # one thread (setup_threads=1) is not starved the way a team of OpenMP
-    # threads waiting for each other is; on a quiet one all threads are
-    # faster
-    torch.set_num_threads(setup_threads or threads)
     try:
         for ci, config in enumerate(configs):
             base = dict(config=config, **common)
@@ -358,12 +350,10 @@ def run_benchmark(configs: Sequence[str],
                     rows[idx].update(latency_stats(t))
                 update(rows)
 
-        torch.set_num_threads(threads)
         time_interleaved(runners, warmup, iters, on_round, cpu)
         for idx, t in cpu.items():
             rows[idx]['cpu_median_ms'] = statistics.median(t)
         update(rows)
     finally:
-        torch.set_num_threads(threads)
         shutil.rmtree(work_dir, ignore_errors=True)
     return rows

@@ -163,9 +163,10 @@ _NOT_DEPLOYED = ('auxiliary_head', 'train_cfg', 'test_cfg',
 def model_signature(config):
     """The deployed model a config builds, as a string: its ``model``
     without training-only keys (auxiliary head, losses, samplers, label
-    resizing, dropout rates, init), SyncBN as BN, maskable convs as their grouped deploy form. Two configs
-    with the same signature build the same network (e.g. a gradual-grouping
-    phase-2 config and the grouped config it converts to)."""
+    resizing, dropout rates, init), SyncBN as BN, maskable convs as their
+    grouped deploy form. Two configs with the same signature build the same
+    network (e.g. a gradual-grouping phase-2 config and the grouped config
+    it converts to)."""
     from mmseg_efficient.models.layers.maskable_conv import deploy_conv_cfgs
     from mmseg_efficient.utils import load_config
 
@@ -455,13 +456,6 @@ def main(argv=None):
     peer_configs = [cfg for _, cfg in PEERS] if args.peers else []
     os.makedirs(args.out, exist_ok=True)
     json_path = osp.join(args.out, 'efficiency.json')
-    command = ('python tools/analysis_tools/efficiency_report.py ' +
-               ' '.join(args.config) + (' --peers' if args.peers else '') +
-               f' --shape {args.shape[0]} {args.shape[1]}' +
-               (f' --threads {args.threads}' if args.threads else '') +
-               ' --backend ' + ' '.join(args.backend) +
-               f' --warmup {args.warmup} --iters {args.iters}'
-               f' --out {args.out}')
 
     def write_json(rows, run=None):
         tmp = json_path + '.tmp'
@@ -487,6 +481,14 @@ def main(argv=None):
             warmup=args.warmup, iters=args.iters, device='cpu', flops=True,
             peak_memory=True, on_update=write_json, progress=bar.update)
         import onnxruntime
+        command = (
+            'python tools/analysis_tools/efficiency_report.py ' +
+            ' '.join(args.config) + (' --peers' if args.peers else '') +
+            f' --shape {args.shape[0]} {args.shape[1]}' +
+            (f' --threads {args.threads}' if args.threads else '') +
+            ' --backend ' + ' '.join(args.backend) +
+            f' --warmup {args.warmup} --iters {args.iters}'
+            f' --out {args.out}')
         run = dict(
             command=command, minutes=(time.time() - start) / 60,
             load_before=load_before[0], load_after=os.getloadavg()[0],
@@ -515,9 +517,10 @@ def main(argv=None):
         f'{args.warmup} warm-up; torch {run["torch"]}, onnxruntime '
         f'{run["onnxruntime"]}; run took {minutes:.1f} min, load '
         f'average (1 min) {run["load_before"]:.1f} before, '
-        f'{run["load_after"]:.1f} after. GMACs: all operators get_flops.py counts. peak act.: peak '
-        'bytes of the tensors the eager forward allocates. ":deploy": BN '
-        'folded, grouped convs, dropout removed (tools/deploy/export.py). '
+        f'{run["load_after"]:.1f} after. GMACs: all operators get_flops.py '
+        'counts. peak act.: peak bytes of the tensors the eager forward '
+        'allocates. ":deploy": BN folded, grouped convs, dropout removed '
+        '(tools/deploy/export.py). '
         'mIoU: the paper\'s / mmseg\'s published Cityscapes val number, '
         'not ours.')
     if args.from_json:
