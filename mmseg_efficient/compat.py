@@ -33,6 +33,12 @@ name (:data:`PATCHES`). Each piece is covered by ``tests/test_compat.py``.
    ``device_ids`` to DDP. Without CUDA we initialise the process group
    without touching CUDA, and register (in mmseg's scope) a DDP wrapper that
    drops ``device_ids`` and reverts SyncBN for CPU modules.
+5. Loaders that name the file they cannot read: mmcv's ``LoadImageFromFile``
+   and mmseg's ``LoadAnnotations`` let the decoder's error through (an empty
+   image ends in ``cv2.error ... !buf.empty()``, an undecodable label in
+   Pillow's ``UnidentifiedImageError``), with no file name. Both are wrapped
+   to raise ``SegDataError`` naming the file. The pipelines keep mmseg's type
+   names, which mmseg's inference APIs and mmdeploy look up.
 
 ``pkg_resources`` (needed by mmengine for ``mmseg::`` config paths) is
 provided by pinning ``setuptools<82`` in ``setup.py`` (82 removed it); its
@@ -430,6 +436,86 @@ def _silence_lite_warning() -> bool:
     return True
 
 
+# ---------------------------------------------------------------------------
+# 5. loaders that name the file they cannot read
+# ---------------------------------------------------------------------------
+def _loader_error_probe_sample(folder: str) -> dict:
+    empty = osp.join(folder, 'empty.png')
+    open(empty, 'wb').close()
+    return dict(img_path=empty, seg_map_path=empty, reduce_zero_label=False,
+                seg_fields=[])
+
+
+def _probe_loader_file_errors() -> Optional[str]:
+    """Whether mmcv's ``LoadImageFromFile`` or mmseg's ``LoadAnnotations``
+    fail on an empty file without naming it."""
+    import tempfile
+
+    from mmcv.transforms import LoadImageFromFile
+    from mmseg.datasets.transforms import LoadAnnotations
+    if getattr(LoadImageFromFile.transform, '__mmseg_efficient__', False):
+        return 'already patched in this process'
+    nameless = []
+    with tempfile.TemporaryDirectory() as folder:
+        sample = _loader_error_probe_sample(folder)
+        for name, call in (
+                ('LoadImageFromFile', LoadImageFromFile().transform),
+                ('LoadAnnotations', LoadAnnotations()._load_seg_map)):
+            try:
+                call(dict(sample))
+            except Exception as err:  # noqa: BLE001 (any error is a probe)
+                if sample['img_path'] not in str(err):
+                    nameless.append(f'{name} ({type(err).__name__})')
+    if not nameless:
+        return None
+    return ('an empty or undecodable image / label file fails without its '
+            'name in ' + ', '.join(nameless))
+
+
+def _patch_loader_file_errors() -> bool:
+    """Re-raise the loaders' nameless decode errors as ``SegDataError``
+    naming the file (and saying when it is empty). mmcv's ``ignore_empty``
+    still skips an unreadable image."""
+    import functools
+
+    import cv2
+    from mmcv.transforms import LoadImageFromFile
+    from mmseg.datasets.transforms import LoadAnnotations
+
+    from .datasets.transforms.loading import SegDataError
+
+    def named(what: str, key: str, method: Callable) -> Callable:
+
+        @functools.wraps(method)
+        def wrapper(self, results: dict, *args, **kwargs):
+            try:
+                return method(self, results, *args, **kwargs)
+            except SegDataError:
+                raise
+            except FileNotFoundError as err:
+                raise SegDataError(
+                    f'{what} file not found: {results.get(key)}') from err
+            except (AssertionError, AttributeError, OSError, ValueError,
+                    cv2.error) as err:
+                path = results.get(key)
+                size = osp.getsize(path) if isinstance(
+                    path, str) and osp.isfile(path) else None
+                why = ('it is empty (0 bytes)' if size == 0 else
+                       'corrupt or not an image')
+                raise SegDataError(
+                    f'Cannot decode {what.lower()} file {path} ({why})'
+                ) from err
+
+        wrapper.__mmseg_efficient__ = True
+        return wrapper
+
+    LoadImageFromFile.transform = named('Image', 'img_path',
+                                        LoadImageFromFile.transform)
+    LoadAnnotations._load_seg_map = named('Label', 'seg_map_path',
+                                          LoadAnnotations._load_seg_map)
+    return True
+
+
 #: name -> (probe, patch). A probe returns None when the bug is absent, else
 #: the reason the fix is needed; the patch is applied only then.
 PATCHES: Dict[str, Tuple[Callable[[], Optional[str]], Callable[[], bool]]] = {
@@ -439,6 +525,8 @@ PATCHES: Dict[str, Tuple[Callable[[], Optional[str]], Callable[[], bool]]] = {
     'pkg_resources': (_probe_pkg_resources, check_pkg_resources),
     'weighted_cross_entropy': (_probe_cross_entropy, _patch_cross_entropy),
     'cpu_distributed': (_probe_cpu_distributed, _patch_cpu_distributed),
+    'loader_file_errors': (_probe_loader_file_errors,
+                           _patch_loader_file_errors),
 }
 
 

@@ -4,8 +4,9 @@
 # rotation in the p=0.7 group and flips stay).
 _base_ = ['./efficientseg-w0.5_1xb4-300i_streetscenes-128x256.py']
 train_pipeline = [
-    dict(type='LoadCheckedImageFromFile'),
-    dict(type='LoadCheckedAnnotations', num_classes=19),
+    dict(type='LoadImageFromFile'),
+    dict(type='LoadAnnotations'),
+    dict(type='CheckSegLabel', num_classes=19),
     dict(type='RandomAspectResize', scale={{_base_.img_scale}}),
     dict(type='RareClassRandomCrop', crop_size={{_base_.crop_size}}),
     dict(

@@ -29,8 +29,9 @@ geometric_augs = [
     dict(type='RandomRotate', prob=1.0, degree=20, seg_pad_val=255),
 ]
 train_pipeline = [
-    dict(type='LoadCheckedImageFromFile'),
-    dict(type='LoadCheckedAnnotations', num_classes=19),
+    dict(type='LoadImageFromFile'),
+    dict(type='LoadAnnotations'),
+    dict(type='CheckSegLabel', num_classes=19),
     dict(type='RandomAspectResize', scale=img_scale),
     dict(type='RareClassRandomCrop', crop_size=crop_size),
     dict(
@@ -40,13 +41,14 @@ train_pipeline = [
     dict(type='PackSegInputs')
 ]
 test_pipeline = [
-    dict(type='LoadCheckedImageFromFile'),
+    dict(type='LoadImageFromFile'),
     dict(type='Resize', scale=img_scale, keep_ratio=True),
-    dict(type='LoadCheckedAnnotations', num_classes=19),
+    dict(type='LoadAnnotations'),
+    dict(type='CheckSegLabel', num_classes=19),
     dict(type='PackSegInputs')
 ]
 tta_pipeline = [
-    dict(type='LoadCheckedImageFromFile', backend_args=None),
+    dict(type='LoadImageFromFile', backend_args=None),
     dict(
         type='TestTimeAug',
         transforms=[
@@ -55,7 +57,8 @@ tta_pipeline = [
                 dict(type='RandomFlip', prob=0., direction='horizontal'),
                 dict(type='RandomFlip', prob=1., direction='horizontal')
             ],
-            [dict(type='LoadCheckedAnnotations', num_classes=19)],
+            [dict(type='LoadAnnotations')],
+            [dict(type='CheckSegLabel', num_classes=19)],
             [dict(type='PackSegInputs')]
         ])
 ]

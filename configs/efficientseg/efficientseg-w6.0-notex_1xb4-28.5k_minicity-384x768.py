@@ -4,8 +4,9 @@
 # (in the same p=0.7 group) and the flip stay.
 _base_ = ['./efficientseg-w6.0_1xb4-28.5k_minicity-384x768.py']
 train_pipeline = [
-    dict(type='LoadCheckedImageFromFile'),
-    dict(type='LoadCheckedAnnotations', num_classes=19),
+    dict(type='LoadImageFromFile'),
+    dict(type='LoadAnnotations'),
+    dict(type='CheckSegLabel', num_classes=19),
     dict(type='RandomAspectResize', scale={{_base_.img_scale}}),
     dict(type='RareClassRandomCrop', crop_size={{_base_.crop_size}}),
     dict(

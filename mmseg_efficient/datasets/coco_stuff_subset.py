@@ -15,7 +15,7 @@ background, and a class ``'background'`` is refused since COCO-Stuff has
 none. :class:`COCOStuffSubsetDataset` is ``COCOStuffDataset`` with that one
 thing changed: its ``label_map`` sends the other classes to background (id
 0). mmseg's ``LoadAnnotations`` applies the map as for any class subset, and
-``LoadCheckedAnnotations(num_classes=len(classes) + 1)`` then refuses a label
+``CheckSegLabel(num_classes=len(classes) + 1)`` then refuses a label
 file holding an id that COCO-Stuff does not have, naming the file.
 
 :func:`select_images` writes the ``ann_file`` of the images with at least

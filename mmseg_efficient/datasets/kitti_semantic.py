@@ -18,7 +18,7 @@ the labels, no step to forget, no stale converted files), the mapping costs
 34 array comparisons per frame, and every tool that loads labels through the
 dataset (training, testing, ``tools/analysis_tools/class_stats.py``) sees the
 same train ids. An id outside 0..33 is left as it is, so
-``LoadCheckedAnnotations`` stops on it naming the file.
+``CheckSegLabel`` stops on it naming the file.
 """
 import os
 import os.path as osp

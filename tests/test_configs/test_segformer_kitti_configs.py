@@ -43,7 +43,7 @@ def _features(cfg):
         cb=isinstance(m.decode_head.loss_decode.get('class_weight'), str),
         ohem=(m.decode_head.get('sampler') or {}).get('type') ==
         'OHEMPixelSampler',
-        ms=cfg.train_dataloader.dataset.pipeline[2]['type'] == 'RandomResize',
+        ms=cfg.train_dataloader.dataset.pipeline[3]['type'] == 'RandomResize',
         aux=bool(m.get('auxiliary_head')))
 
 

@@ -49,10 +49,11 @@ def test_tta_at_ratio_one_is_the_test_pipeline(base, tmp_path):
     from mmcv.transforms import Compose
     cfg = Config.fromfile(base)
     assert cfg.img_ratios.count(1.0) == 1
-    # every image loader of the base names the file it cannot read (item 4)
+    # every pipeline starts with mmseg's own image loader (its type name is
+    # what mmseg's inference APIs and mmdeploy look up)
     for pipeline in (cfg.train_pipeline, cfg.test_pipeline,
                      cfg.tta_pipeline):
-        assert pipeline[0]['type'] == 'LoadCheckedImageFromFile'
+        assert pipeline[0]['type'] == 'LoadImageFromFile'
     with DefaultScope.overwrite_default_scope('mmseg'):
         test = Compose(cfg.test_pipeline)
         tta = Compose(cfg.tta_pipeline)

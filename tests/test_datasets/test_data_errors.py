@@ -15,7 +15,8 @@ from mmseg_efficient.datasets.transforms import SegDataError
 
 PIPELINE = [
     dict(type='LoadImageFromFile'),
-    dict(type='LoadCheckedAnnotations', num_classes=19),
+    dict(type='LoadAnnotations'),
+    dict(type='CheckSegLabel', num_classes=19),
     dict(type='PackSegInputs'),
 ]
 
@@ -127,13 +128,13 @@ def test_label_ids_files_are_rejected_as_train_ids(data_copy):
         '_gtFine_labelIds', '_leftImg8bit')
     with DefaultScope.overwrite_default_scope('mmseg'):
         load_img = TRANSFORMS.build(dict(type='LoadImageFromFile'))
-        load_ann = TRANSFORMS.build(
-            dict(type='LoadCheckedAnnotations', num_classes=19))
-    results = load_img(
+        load_ann = TRANSFORMS.build(dict(type='LoadAnnotations'))
+        check = TRANSFORMS.build(dict(type='CheckSegLabel', num_classes=19))
+    results = load_ann(load_img(
         dict(img_path=img, seg_map_path=label, reduce_zero_label=False,
-             seg_fields=[]))
+             seg_fields=[])))
     with pytest.raises(SegDataError, match='labelTrainIds'):
-        load_ann(results)
+        check(results)
 
 
 def test_ignore_only_and_valid_ids_pass(data_copy):
@@ -149,7 +150,24 @@ def test_ignore_only_and_valid_ids_pass(data_copy):
 
 
 def test_bad_num_classes_is_rejected():
+    from mmseg_efficient.datasets.transforms import CheckSegLabel
     with pytest.raises(ValueError, match='num_classes'):
-        from mmseg_efficient.datasets.transforms import \
-            LoadCheckedAnnotations
-        LoadCheckedAnnotations(num_classes=0)
+        CheckSegLabel(num_classes=0)
+
+
+def test_empty_image_names_the_file(data_copy):
+    img = _first(data_copy, '*_leftImg8bit.png')
+    open(img, 'wb').close()
+    dataset = _dataset(data_copy)
+    with pytest.raises(SegDataError, match='empty \\(0 bytes\\)') as info:
+        dataset[_index_of(dataset, img)]
+    assert img in str(info.value)
+
+
+def test_check_passes_a_sample_without_label():
+    """Inference: mmseg drops LoadAnnotations, the check stays and must
+    let the label-less sample through unchanged."""
+    from mmseg_efficient.datasets.transforms import CheckSegLabel
+    sample = dict(img=np.zeros((4, 6, 3), np.uint8), ori_shape=(4, 6))
+    assert CheckSegLabel(num_classes=19)(dict(sample)).keys() == \
+        sample.keys()

@@ -103,7 +103,8 @@ def test_unknown_label_id_named(tmp_path):
     cv2.imwrite(bad, lbl)
     ds = _build_dataset(root, 'train', pipeline=[
         dict(type='LoadImageFromFile'),
-        dict(type='LoadCheckedAnnotations', num_classes=19)
+        dict(type='LoadAnnotations'),
+        dict(type='CheckSegLabel', num_classes=19)
     ])
     with pytest.raises(SegDataError, match='000000_10.png.*40'):
         ds[0]
@@ -134,8 +135,8 @@ def test_segformer_recipe_trains_and_predicts_input_size(kitti_root,
     torch.manual_seed(0)
     cfg, model = _tiny_recipe_model(tmp_path)
     pipe = copy.deepcopy(cfg.train_dataloader.dataset.pipeline)
-    pipe[2].update(scale=(96, 32))  # RandomResize around a tiny size
-    pipe[3].update(crop_size=(32, 96))
+    pipe[3].update(scale=(96, 32))  # RandomResize around a tiny size
+    pipe[4].update(crop_size=(32, 96))
     train = _build_dataset(kitti_root, 'train', pipeline=pipe)
     batch = model.data_preprocessor(
         pseudo_collate([train[0], train[1]]), training=True)

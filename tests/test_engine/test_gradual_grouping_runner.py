@@ -58,14 +58,16 @@ def _tiny_cfg_text(data_root,
                                  class_weight=[1.0] * 19)))
         train_pipeline = [
             dict(type='LoadImageFromFile'),
-            dict(type='LoadCheckedAnnotations', num_classes=19),
+            dict(type='LoadAnnotations'),
+            dict(type='CheckSegLabel', num_classes=19),
             dict(type='RandomCrop', crop_size=crop_size),
             dict(type='PackSegInputs')
         ]
         test_pipeline = [
             dict(type='LoadImageFromFile'),
             dict(type='Resize', scale=(64, 32), keep_ratio=True),
-            dict(type='LoadCheckedAnnotations', num_classes=19),
+            dict(type='LoadAnnotations'),
+            dict(type='CheckSegLabel', num_classes=19),
             dict(type='PackSegInputs')
         ]
         train_dataloader = dict(

@@ -120,10 +120,11 @@ def parse_args(argv=None):
     return args
 
 
-def _is_label_loader(transform: dict) -> bool:
+def _is_label_step(transform: dict) -> bool:
+    """A label loader (``LoadAnnotations``) or the label check after it."""
     t = transform.get('type', '')
     t = t if isinstance(t, str) else getattr(t, '__name__', '')
-    return 'Annotations' in t
+    return 'Annotations' in t or t.endswith('CheckSegLabel')
 
 
 def label_only_dataset_cfg(dataset_cfg: dict) -> dict:
@@ -131,8 +132,8 @@ def label_only_dataset_cfg(dataset_cfg: dict) -> dict:
 
     ``RepeatDataset`` wrappers are removed (each image counted once) and
     ``ConcatDataset`` members are handled one by one. The pipeline's own
-    label loader (e.g. ``LoadCheckedAnnotations``) is kept when there is
-    one, otherwise mmseg's ``LoadAnnotations`` is used.
+    label loader and its ``CheckSegLabel`` are kept when there are some,
+    otherwise mmseg's ``LoadAnnotations`` is used.
     """
     cfg = copy.deepcopy(dataset_cfg)
     dtype = str(cfg.get('type', ''))
@@ -142,8 +143,8 @@ def label_only_dataset_cfg(dataset_cfg: dict) -> dict:
         cfg['datasets'] = [label_only_dataset_cfg(d) for d in cfg['datasets']]
         return cfg
     pipeline = cfg.get('pipeline') or []
-    loaders = [t for t in pipeline if _is_label_loader(t)]
-    cfg['pipeline'] = [loaders[0] if loaders else dict(type='LoadAnnotations')]
+    steps = [t for t in pipeline if _is_label_step(t)]
+    cfg['pipeline'] = steps or [dict(type='LoadAnnotations')]
     return cfg
 
 

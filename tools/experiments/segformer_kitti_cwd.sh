@@ -25,8 +25,8 @@ for l in train val test; do
            "${l}_dataloader.persistent_workers=False")
 done
 COMMON+=("model.data_preprocessor.size=(64,128)"
-         "train_dataloader.dataset.pipeline.2.scale=(256,128)"
-         "train_dataloader.dataset.pipeline.3.crop_size=(64,128)"
+         "train_dataloader.dataset.pipeline.3.scale=(256,128)"
+         "train_dataloader.dataset.pipeline.4.crop_size=(64,128)"
          "val_dataloader.dataset.pipeline.1.scale=(256,128)"
          "test_dataloader.dataset.pipeline.1.scale=(256,128)")
 sched() {  # iterations -> schedule options

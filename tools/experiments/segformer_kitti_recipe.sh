@@ -40,7 +40,7 @@ half=$((ITERS / 2))
 OPTS+=("model.decode_head.loss_decode.class_weight=$OUT/class_weight_cb.npy"
        "model.auxiliary_head.loss_decode.class_weight=$OUT/class_weight_cb.npy"
        "load_from=None" "model.data_preprocessor.size=(64,192)"
-       "train_dataloader.dataset.pipeline.3.crop_size=(64,192)"
+       "train_dataloader.dataset.pipeline.4.crop_size=(64,192)"
        "train_dataloader.batch_size=2"
        "optim_wrapper.optimizer.lr=0.0003"
        "param_scheduler.0.periods=[$half,$half]"

@@ -20,8 +20,9 @@ cityscapes_enet_class_weight = [
     10.4054, 10.1381
 ]
 train_pipeline = [
-    dict(type='LoadCheckedImageFromFile'),
-    dict(type='LoadCheckedAnnotations', num_classes=num_classes),
+    dict(type='LoadImageFromFile'),
+    dict(type='LoadAnnotations'),
+    dict(type='CheckSegLabel', num_classes=num_classes),
     dict(
         type='RandomResize',
         scale=img_scale,
@@ -33,10 +34,11 @@ train_pipeline = [
     dict(type='PackSegInputs')
 ]
 test_pipeline = [
-    dict(type='LoadCheckedImageFromFile'),
+    dict(type='LoadImageFromFile'),
     dict(type='Resize', scale=img_scale, keep_ratio=True),
     # annotations are loaded after Resize: metrics use the original labels
-    dict(type='LoadCheckedAnnotations', num_classes=num_classes),
+    dict(type='LoadAnnotations'),
+    dict(type='CheckSegLabel', num_classes=num_classes),
     dict(type='PackSegInputs')
 ]
 # TTA scales are ratios of the test scale (img_scale), not of the original
@@ -44,7 +46,7 @@ test_pipeline = [
 # whatever the size of the images.
 img_ratios = [0.5, 0.75, 1.0, 1.25, 1.5, 1.75]
 tta_pipeline = [
-    dict(type='LoadCheckedImageFromFile', backend_args=None),
+    dict(type='LoadImageFromFile', backend_args=None),
     dict(
         type='TestTimeAug',
         transforms=[
@@ -59,7 +61,8 @@ tta_pipeline = [
                 dict(type='RandomFlip', prob=0., direction='horizontal'),
                 dict(type='RandomFlip', prob=1., direction='horizontal')
             ],
-            [dict(type='LoadCheckedAnnotations', num_classes=num_classes)],
+            [dict(type='LoadAnnotations')],
+            [dict(type='CheckSegLabel', num_classes=num_classes)],
             [dict(type='PackSegInputs')]
         ])
 ]

@@ -6,8 +6,9 @@ _base_ = ['./cityscapes.py']
 crop_size = (769, 769)
 scale_ratios = [0.5, 0.75, 1.0, 1.25, 1.5, 1.75, 2.0]
 train_pipeline = [
-    dict(type='LoadCheckedImageFromFile'),
-    dict(type='LoadCheckedAnnotations', num_classes=19),
+    dict(type='LoadImageFromFile'),
+    dict(type='LoadAnnotations'),
+    dict(type='CheckSegLabel', num_classes=19),
     dict(
         type='RandomChoiceResize',
         scales=[(int(2048 * r), int(1024 * r)) for r in scale_ratios],

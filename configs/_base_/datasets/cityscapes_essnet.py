@@ -7,8 +7,9 @@ _base_ = ['./cityscapes.py']
 crop_size = (512, 1024)
 img_scale = (1024, 512)
 train_pipeline = [
-    dict(type='LoadCheckedImageFromFile'),
-    dict(type='LoadCheckedAnnotations', num_classes=19),
+    dict(type='LoadImageFromFile'),
+    dict(type='LoadAnnotations'),
+    dict(type='CheckSegLabel', num_classes=19),
     dict(
         type='RandomResize',
         scale=img_scale,
@@ -21,16 +22,17 @@ train_pipeline = [
     dict(type='PackSegInputs')
 ]
 test_pipeline = [
-    dict(type='LoadCheckedImageFromFile'),
+    dict(type='LoadImageFromFile'),
     dict(type='Resize', scale=img_scale, keep_ratio=True),
-    dict(type='LoadCheckedAnnotations', num_classes=19),
+    dict(type='LoadAnnotations'),
+    dict(type='CheckSegLabel', num_classes=19),
     dict(type='PackSegInputs')
 ]
 # Test-time augmentation: ratios of the inference scale 1024x512 (so the
 # view at ratio 1.0 without flip is the test pipeline, for any image size).
 img_ratios = [0.5, 0.75, 1.0, 1.25, 1.5, 1.75]
 tta_pipeline = [
-    dict(type='LoadCheckedImageFromFile', backend_args=None),
+    dict(type='LoadImageFromFile', backend_args=None),
     dict(
         type='TestTimeAug',
         transforms=[
@@ -44,7 +46,8 @@ tta_pipeline = [
             [
                 dict(type='RandomFlip', prob=0., direction='horizontal'),
                 dict(type='RandomFlip', prob=1., direction='horizontal')
-            ], [dict(type='LoadCheckedAnnotations', num_classes=19)],
+            ], [dict(type='LoadAnnotations')],
+            [dict(type='CheckSegLabel', num_classes=19)],
             [dict(type='PackSegInputs')]
         ])
 ]

@@ -18,8 +18,9 @@ img_scale = (1242, 375)  # (W, H), KITTI's native size
 crop_size = (375, 1242)  # (H, W)
 num_classes = 19
 train_pipeline = [
-    dict(type='LoadCheckedImageFromFile'),
-    dict(type='LoadCheckedAnnotations', num_classes=num_classes),
+    dict(type='LoadImageFromFile'),
+    dict(type='LoadAnnotations'),
+    dict(type='CheckSegLabel', num_classes=num_classes),
     dict(type='Resize', scale=img_scale, keep_ratio=True),
     dict(type='RandomCrop', crop_size=crop_size, cat_max_ratio=0.75),
     dict(type='RandomFlip', prob=0.5),
@@ -29,8 +30,9 @@ train_pipeline = [
 # Multi-scale training (the report's "+MS" step): random rescaling by
 # 0.5-2.0 before the crop.
 train_pipeline_ms = [
-    dict(type='LoadCheckedImageFromFile'),
-    dict(type='LoadCheckedAnnotations', num_classes=num_classes),
+    dict(type='LoadImageFromFile'),
+    dict(type='LoadAnnotations'),
+    dict(type='CheckSegLabel', num_classes=num_classes),
     dict(
         type='RandomResize',
         scale=img_scale,
@@ -42,13 +44,14 @@ train_pipeline_ms = [
     dict(type='PackSegInputs')
 ]
 test_pipeline = [
-    dict(type='LoadCheckedImageFromFile'),
-    dict(type='LoadCheckedAnnotations', num_classes=num_classes),
+    dict(type='LoadImageFromFile'),
+    dict(type='LoadAnnotations'),
+    dict(type='CheckSegLabel', num_classes=num_classes),
     dict(type='PackSegInputs')
 ]
 img_ratios = [0.5, 0.75, 1.0, 1.25, 1.5, 1.75]
 tta_pipeline = [
-    dict(type='LoadCheckedImageFromFile', backend_args=None),
+    dict(type='LoadImageFromFile', backend_args=None),
     dict(
         type='TestTimeAug',
         transforms=[
@@ -60,7 +63,8 @@ tta_pipeline = [
                 dict(type='RandomFlip', prob=0., direction='horizontal'),
                 dict(type='RandomFlip', prob=1., direction='horizontal')
             ],
-            [dict(type='LoadCheckedAnnotations', num_classes=num_classes)],
+            [dict(type='LoadAnnotations')],
+            [dict(type='CheckSegLabel', num_classes=num_classes)],
             [dict(type='PackSegInputs')]
         ])
 ]

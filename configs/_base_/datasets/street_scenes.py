@@ -17,8 +17,9 @@ street_enet_class_weight = [
     10.2873
 ]
 train_pipeline = [
-    dict(type='LoadCheckedImageFromFile'),
-    dict(type='LoadCheckedAnnotations', num_classes=num_classes),
+    dict(type='LoadImageFromFile'),
+    dict(type='LoadAnnotations'),
+    dict(type='CheckSegLabel', num_classes=num_classes),
     dict(
         type='RandomResize',
         scale=img_scale,
@@ -30,9 +31,10 @@ train_pipeline = [
     dict(type='PackSegInputs')
 ]
 test_pipeline = [
-    dict(type='LoadCheckedImageFromFile'),
+    dict(type='LoadImageFromFile'),
     dict(type='Resize', scale=img_scale, keep_ratio=True),
-    dict(type='LoadCheckedAnnotations', num_classes=num_classes),
+    dict(type='LoadAnnotations'),
+    dict(type='CheckSegLabel', num_classes=num_classes),
     dict(type='PackSegInputs')
 ]
 # TTA scales are ratios of the test scale (img_scale), not of the original
@@ -40,7 +42,7 @@ test_pipeline = [
 # whatever the size of the images.
 img_ratios = [0.75, 1.0, 1.25]
 tta_pipeline = [
-    dict(type='LoadCheckedImageFromFile', backend_args=None),
+    dict(type='LoadImageFromFile', backend_args=None),
     dict(
         type='TestTimeAug',
         transforms=[
@@ -55,7 +57,8 @@ tta_pipeline = [
                 dict(type='RandomFlip', prob=0., direction='horizontal'),
                 dict(type='RandomFlip', prob=1., direction='horizontal')
             ],
-            [dict(type='LoadCheckedAnnotations', num_classes=num_classes)],
+            [dict(type='LoadAnnotations')],
+            [dict(type='CheckSegLabel', num_classes=num_classes)],
             [dict(type='PackSegInputs')]
         ])
 ]

@@ -13,8 +13,9 @@ crop_size = (1024, 1024)
 img_scale = (2048, 1024)
 scales = [0.75, 1.0, 1.25, 1.5, 2.0]
 train_pipeline = [
-    dict(type='LoadCheckedImageFromFile'),
-    dict(type='LoadCheckedAnnotations', num_classes=19),
+    dict(type='LoadImageFromFile'),
+    dict(type='LoadAnnotations'),
+    dict(type='CheckSegLabel', num_classes=19),
     dict(
         type='RandomChoiceResize',
         scales=[(int(img_scale[0] * s), int(img_scale[1] * s))

@@ -21,8 +21,9 @@ crop_size = (769, 769)
 num_classes = 10
 scale_ratios = [0.5, 0.75, 1.0, 1.25, 1.5, 1.75, 2.0]
 train_pipeline = [
-    dict(type='LoadCheckedImageFromFile'),
-    dict(type='LoadCheckedAnnotations', num_classes=num_classes),
+    dict(type='LoadImageFromFile'),
+    dict(type='LoadAnnotations'),
+    dict(type='CheckSegLabel', num_classes=num_classes),
     dict(
         type='RandomChoice',
         transforms=[[dict(type='Resize', scale_factor=r, keep_ratio=True)]
@@ -32,8 +33,9 @@ train_pipeline = [
     dict(type='PackSegInputs')
 ]
 test_pipeline = [
-    dict(type='LoadCheckedImageFromFile'),
-    dict(type='LoadCheckedAnnotations', num_classes=num_classes),
+    dict(type='LoadImageFromFile'),
+    dict(type='LoadAnnotations'),
+    dict(type='CheckSegLabel', num_classes=num_classes),
     dict(type='PackSegInputs')
 ]
 train_dataloader = dict(

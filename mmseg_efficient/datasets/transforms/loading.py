@@ -1,10 +1,20 @@
 # Copyright (c) mmseg_efficient contributors. All rights reserved.
-import os.path as osp
+"""Checks on loaded segmentation labels.
 
-import cv2
+The pipelines keep mmseg's own loaders (``LoadImageFromFile``,
+``LoadAnnotations``) under their own type names, because mmseg's inference
+APIs (``inference_model``, ``MMSegInferencer``) and mmdeploy find them by
+those names: they drop ``LoadAnnotations`` and swap the image loader for one
+of their own. The checks live in :class:`CheckSegLabel`, placed right after
+``LoadAnnotations``: it refuses a bad label map naming its file, and does
+nothing when a sample has no label (inference). That a bad *file* is named
+at all (an empty image, an undecodable label) is the compat fix
+``loader_file_errors`` (:mod:`mmseg_efficient.compat`).
+"""
+from typing import Optional
+
 import numpy as np
-from mmcv.transforms import LoadImageFromFile
-from mmseg.datasets.transforms import LoadAnnotations
+from mmcv.transforms import BaseTransform
 from mmseg.registry import TRANSFORMS
 
 
@@ -13,82 +23,47 @@ class SegDataError(ValueError):
 
 
 @TRANSFORMS.register_module()
-class LoadCheckedImageFromFile(LoadImageFromFile):
-    """mmcv's ``LoadImageFromFile`` that names the file it cannot read.
+class CheckSegLabel(BaseTransform):
+    """Refuse a label map that cannot be right, naming its file.
 
-    mmcv lets the decoder's error through: a zero-byte image ends in
-    ``cv2.error ... !buf.empty()``, with no file name. This loader raises a
-    :class:`SegDataError` naming the image (and saying when it is empty).
-    Arguments are mmcv's; with ``ignore_empty=True`` an unreadable image is
-    still skipped (None), as in mmcv.
-    """
+    mmseg uses whatever a label PNG holds: a label whose size differs from
+    its image is silently cropped or padded, an RGB label fails deep in the
+    loss, and an id outside the classes crashes the loss (or a CUDA kernel)
+    with no hint of the file. Placed after ``LoadAnnotations`` (so after its
+    ``reduce_zero_label`` and ``label_map``), this transform stops with a
+    :class:`SegDataError` naming the label file for each of these. A sample
+    without ``gt_seg_map`` (inference, where mmseg drops ``LoadAnnotations``)
+    passes untouched.
 
-    def transform(self, results: dict):
-        path = results['img_path']
-        try:
-            return super().transform(results)
-        except FileNotFoundError as err:
-            raise SegDataError(f'Image file not found: {path}') from err
-        except (AssertionError, AttributeError, OSError, ValueError,
-                cv2.error) as err:
-            size = osp.getsize(path) if osp.isfile(path) else None
-            what = ('it is empty (0 bytes)' if size == 0 else
-                    'corrupt or not an image')
-            raise SegDataError(
-                f'Cannot decode image file {path} ({what})') from err
-
-
-@TRANSFORMS.register_module()
-class LoadCheckedAnnotations(LoadAnnotations):
-    """mmseg's ``LoadAnnotations`` that refuses bad label files by name.
-
-    mmseg loads whatever a label PNG holds: an undecodable file fails deep in
-    numpy, a label whose size differs from its image is silently cropped or
-    padded, and an id outside the classes crashes the loss (or a CUDA kernel)
-    with no hint of the file. This loader stops with a :class:`SegDataError`
-    naming the label file for each of these.
+    Required keys: ``gt_seg_map`` (optional), ``seg_map_path`` (optional),
+    ``ori_shape`` (optional), ``img_path`` (optional).
 
     Args:
         num_classes (int): Number of classes; valid ids are
             ``0 .. num_classes - 1`` and ``ignore_index``. Default: 19.
         ignore_index (int): The id of ignored pixels. Default: 255.
-        check_size (bool): Whether the label must have the size of the image
-            it belongs to (``results['ori_shape']``, set by
-            ``LoadImageFromFile``). Default: True.
-        **kwargs: Passed to mmseg's ``LoadAnnotations``.
+        check_size (bool): Whether the label must have the size of its image
+            as loaded (``results['ori_shape']``). Default: True.
     """
 
     def __init__(self,
                  num_classes: int = 19,
                  ignore_index: int = 255,
-                 check_size: bool = True,
-                 **kwargs) -> None:
-        super().__init__(**kwargs)
-        if not isinstance(num_classes, int) or num_classes < 1:
+                 check_size: bool = True) -> None:
+        if isinstance(num_classes, bool) or not isinstance(
+                num_classes, int) or num_classes < 1:
             raise ValueError(
-                f'LoadCheckedAnnotations: num_classes must be a positive int, '
-                f'got {num_classes!r}')
+                f'CheckSegLabel: num_classes must be a positive int, got '
+                f'{num_classes!r}')
         self.num_classes = num_classes
         self.ignore_index = ignore_index
         self.check_size = check_size
 
-    def _load_seg_map(self, results: dict) -> None:
-        path = results['seg_map_path']
-        try:
-            super()._load_seg_map(results)
-        except FileNotFoundError as err:
-            raise SegDataError(f'Label file not found: {path}') from err
-        except (AttributeError, OSError, ValueError, cv2.error) as err:
-            # cv2 returns None (AttributeError on .squeeze), Pillow raises
-            # UnidentifiedImageError (an OSError) on undecodable bytes.
-            raise SegDataError(f'Cannot decode label file {path} (corrupt '
-                               'or not an image)') from err
-        self._check_label(results['gt_seg_map'], results, path)
-
-    def _check_label(self, label: np.ndarray, results: dict,
-                     path: str) -> None:
-        """Check a decoded label (after mmseg's ``reduce_zero_label`` and
-        ``label_map``) against its image and the class range."""
+    def transform(self, results: dict) -> dict:
+        label: Optional[np.ndarray] = results.get('gt_seg_map')
+        if label is None:
+            return results
+        path = results.get('seg_map_path', '(label given in memory)')
         if label.ndim != 2:
             raise SegDataError(
                 f'Label file {path} has shape {label.shape}; expected a '
@@ -110,13 +85,12 @@ class LoadCheckedAnnotations(LoadAnnotations):
                 f'{self.ignore_index}). Cityscapes labels must be the '
                 '*_labelTrainIds.png files (run mmseg\'s tools/'
                 'dataset_converters/cityscapes.py), not *_labelIds.png.')
+        return results
 
     def __repr__(self) -> str:
-        return (super().__repr__()[:-1] + f', num_classes={self.num_classes}, '
+        return (f'{self.__class__.__name__}(num_classes={self.num_classes}, '
                 f'ignore_index={self.ignore_index}, '
                 f'check_size={self.check_size})')
 
 
-__all__ = [
-    'LoadCheckedAnnotations', 'LoadCheckedImageFromFile', 'SegDataError'
-]
+__all__ = ['CheckSegLabel', 'SegDataError']

@@ -6,8 +6,9 @@ img_scale = (256, 128)
 max_iters = 20
 model = dict(data_preprocessor=dict(size=crop_size))
 train_pipeline = [
-    dict(type='LoadCheckedImageFromFile'),
-    dict(type='LoadCheckedAnnotations', num_classes=19),
+    dict(type='LoadImageFromFile'),
+    dict(type='LoadAnnotations'),
+    dict(type='CheckSegLabel', num_classes=19),
     dict(type='RandomResize', scale=img_scale, ratio_range=(0.75, 1.25),
          keep_ratio=True),
     dict(type='RandomCrop', crop_size=crop_size),
@@ -15,14 +16,15 @@ train_pipeline = [
     dict(type='PackSegInputs')
 ]
 test_pipeline = [
-    dict(type='LoadCheckedImageFromFile'),
+    dict(type='LoadImageFromFile'),
     dict(type='Resize', scale=img_scale, keep_ratio=True),
-    dict(type='LoadCheckedAnnotations', num_classes=19),
+    dict(type='LoadAnnotations'),
+    dict(type='CheckSegLabel', num_classes=19),
     dict(type='PackSegInputs')
 ]
 # TTA ratios of this config's test scale (the base's refer to 512x256)
 tta_pipeline = [
-    dict(type='LoadCheckedImageFromFile'),
+    dict(type='LoadImageFromFile'),
     dict(
         type='TestTimeAug',
         transforms=[
@@ -34,7 +36,8 @@ tta_pipeline = [
                 dict(type='RandomFlip', prob=0., direction='horizontal'),
                 dict(type='RandomFlip', prob=1., direction='horizontal')
             ],
-            [dict(type='LoadCheckedAnnotations', num_classes=19)],
+            [dict(type='LoadAnnotations')],
+            [dict(type='CheckSegLabel', num_classes=19)],
             [dict(type='PackSegInputs')]
         ])
 ]

@@ -149,7 +149,7 @@ def test_rare_class_crop_holds_the_class(scene):
 def test_photometric_group_applies_with_probability_0_7(scene):
     cfg = load_config(
         osp.join(REPO, 'configs', '_base_', 'datasets', 'minicity.py'))
-    group = cfg.train_pipeline[4]
+    group = cfg.train_pipeline[5]
     assert group.type == 'RandomApply' and group.prob == 0.7
     assert [t.type for t in group.transforms] == [
         'JpegCompression', 'MultiplicativeColorJitter', 'RandomRotate'

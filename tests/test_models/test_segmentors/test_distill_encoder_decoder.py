@@ -140,7 +140,7 @@ def test_train_and_resume_with_tools(street_data, tmp_path):
     work = str(tmp_path / 'work')
     opts = data_root_opts(street_data) + [
         f'model.teacher_checkpoint={ckpt}', 'model.data_preprocessor.size='
-        '(32,64)', 'train_dataloader.dataset.pipeline.3.crop_size=(32,64)',
+        '(32,64)', 'train_dataloader.dataset.pipeline.4.crop_size=(32,64)',
         'train_dataloader.batch_size=2', 'train_dataloader.num_workers=0',
         'train_dataloader.persistent_workers=False',
         'val_dataloader.num_workers=0',
