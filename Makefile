@@ -11,7 +11,7 @@ STAMP := $(VENV)/.mmseg_efficient-installed
 
 venv: $(STAMP)
 
-$(STAMP): setup.py requirements/runtime.txt requirements/lite.txt requirements/pinned.txt requirements/tests.txt requirements/deploy.txt
+$(STAMP): setup.py mmseg_efficient.pth requirements/runtime.txt requirements/lite.txt requirements/pinned.txt requirements/tests.txt requirements/deploy.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade "pip>=23" "setuptools<82" wheel
 	$(PY) -m pip install -q -r requirements/pinned.txt

@@ -15,10 +15,44 @@ mmcv is an extra, because it comes in two exclusive flavours that share the
 onnxruntime backend of the benchmark, the efficiency report's plot).
 """
 import os.path as osp
+import shutil
 
 from setuptools import find_packages, setup
+from setuptools.command.build_py import build_py
 
 HERE = osp.dirname(osp.abspath(__file__))
+# Run by Python's ``site`` at every start of the environment: installs the
+# import hook of ``_mmseg_efficient_hook.py`` (mmcv.ops stand-ins and the
+# checkpoint allow-list for mmseg's own tools, whatever is imported first).
+PTH = 'mmseg_efficient.pth'
+
+
+class BuildPyWithPth(build_py):
+    """``build_py`` that puts ``mmseg_efficient.pth`` at the wheel's root."""
+
+    def run(self):
+        super().run()
+        self.copy_file(osp.join(HERE, PTH), osp.join(self.build_lib, PTH))
+
+
+cmdclass = {'build_py': BuildPyWithPth}
+try:  # editable installs (PEP 660) build their wheel elsewhere
+    from setuptools.command.editable_wheel import editable_wheel
+
+    class EditableWheelWithPth(editable_wheel):
+        """``editable_wheel`` that puts ``mmseg_efficient.pth`` at the root
+        of the editable wheel too."""
+
+        def _run_build_commands(self, dist_name, unpacked_wheel, *args,
+                                **kwargs):
+            result = super()._run_build_commands(dist_name, unpacked_wheel,
+                                                 *args, **kwargs)
+            shutil.copy(osp.join(HERE, PTH), osp.join(unpacked_wheel, PTH))
+            return result
+
+    cmdclass['editable_wheel'] = EditableWheelWithPth
+except ImportError:
+    pass
 
 
 def read_requirements(name):
@@ -47,6 +81,8 @@ setup(
     long_description_content_type='text/markdown',
     license='Apache License 2.0',
     packages=find_packages(exclude=('configs', 'tools', 'tests')),
+    py_modules=['_mmseg_efficient_hook'],
+    cmdclass=cmdclass,
     python_requires='>=3.8',
     install_requires=read_requirements('runtime.txt'),
     extras_require={

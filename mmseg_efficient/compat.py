@@ -11,6 +11,11 @@ its probe gave, :data:`SKIPPED` each other fix to why it was not applied.
 ``MMSEG_EFFICIENT_NO_COMPAT=name1,name2`` (or ``all``) turns fixes off by
 name (:data:`PATCHES`). Each piece is covered by ``tests/test_compat.py``.
 
+0. The import hook (``import_hook``): ``mmseg_efficient.pth``, installed
+   with the package, runs :mod:`_mmseg_efficient_hook` at interpreter start,
+   so that fixes 1 and 2 also hold when mmseg (or a bare ``torch.load``) is
+   used before ``import mmseg_efficient``: ``from mmseg.apis import
+   MMSegInferencer`` in a fresh interpreter, mmseg's own tools.
 1. ``mmcv.ops`` stand-ins (mmcv-lite only): mmseg imports ``point_sample``,
    ``sigmoid_focal_loss``, ``CrissCrossAttention`` and ``PSAMask`` from
    ``mmcv.ops`` at import time. With mmcv-lite the compiled ``mmcv._ext`` is
@@ -39,6 +44,15 @@ name (:data:`PATCHES`). Each piece is covered by ``tests/test_compat.py``.
    Pillow's ``UnidentifiedImageError``), with no file name. Both are wrapped
    to raise ``SegDataError`` naming the file. The pipelines keep mmseg's type
    names, which mmseg's inference APIs and mmdeploy look up.
+6. mmseg 1.2.2's own ``tools/analysis_tools/get_flops.py`` passes both
+   ``input_shape`` and ``inputs`` to mmengine 0.10's
+   ``get_model_complexity_info``, which refuses the pair for every model;
+   ``inputs`` now wins (also done by the import hook when ``mmengine.analysis``
+   is imported, since the tool binds the function before any config loads).
+7. mmseg's ``SegLocalVisualizer`` paints class names with OpenCV on
+   ``np.zeros_like(image)``, which today's OpenCV refuses when the image is
+   not contiguous (mmseg's own ``browse_dataset.py`` passes such a view);
+   the image is made contiguous first.
 
 ``pkg_resources`` (needed by mmengine for ``mmseg::`` config paths) is
 provided by pinning ``setuptools<82`` in ``setup.py`` (82 removed it); its
@@ -59,6 +73,9 @@ from typing import Callable, Dict, Optional, Tuple
 
 import torch
 
+import _mmseg_efficient_hook as _hook
+from _mmseg_efficient_hook import sigmoid_focal_loss  # noqa: F401
+
 __all__ = ['apply_compat', 'APPLIED', 'SKIPPED', 'PATCHES',
            'SAFE_CHECKPOINT_GLOBALS', 'UnsafeCheckpointError',
            'safe_torch_load']
@@ -73,58 +90,14 @@ NO_COMPAT_ENV = 'MMSEG_EFFICIENT_NO_COMPAT'
 
 
 # ---------------------------------------------------------------------------
-# 1. mmcv.ops stand-ins
+# 1. mmcv.ops stand-ins (built by the start-up hook module)
 # ---------------------------------------------------------------------------
 def _real_mmcv_ops_available() -> bool:
-    """Whether the compiled ``mmcv.ops`` (full mmcv) can be imported."""
+    """Whether the compiled ``mmcv.ops`` (full mmcv) is there."""
     if 'mmcv.ops' in sys.modules:
         return not getattr(sys.modules['mmcv.ops'], '__mmseg_efficient_stub__',
                            False)
-    try:
-        importlib.import_module('mmcv.ops')
-    except (ImportError, OSError):
-        # mmcv-lite: ``mmcv.ops.__init__`` fails on the missing ``mmcv._ext``
-        # (a partially imported module may have been left behind).
-        for name in [m for m in sys.modules if m.startswith('mmcv.ops')]:
-            del sys.modules[name]
-        return False
-    return True
-
-
-def sigmoid_focal_loss(input: torch.Tensor,
-                       target: torch.Tensor,
-                       gamma: float = 2.0,
-                       alpha: float = 0.25,
-                       weight=None,
-                       reduction: str = 'mean') -> torch.Tensor:
-    """Pure-PyTorch ``mmcv.ops.sigmoid_focal_loss`` (same signature).
-
-    Args:
-        input (Tensor): Logits of shape (N, C).
-        target (Tensor): Class indices of shape (N,); the value C means
-            background (no positive class).
-        gamma (float): Focusing parameter. Default: 2.0.
-        alpha (float): Balance of positives. Default: 0.25.
-        weight (Tensor, optional): Per-class weight of shape (C,).
-        reduction (str): 'none', 'mean' or 'sum'. Default: 'mean'.
-    """
-    num_classes = input.size(1)
-    one_hot = torch.nn.functional.one_hot(
-        target.long().clamp(max=num_classes), num_classes + 1)
-    one_hot = one_hot[:, :num_classes].type_as(input)
-    prob = input.sigmoid()
-    pt = (1 - prob) * one_hot + prob * (1 - one_hot)
-    focal_weight = (alpha * one_hot + (1 - alpha) * (1 - one_hot)) * pt.pow(
-        gamma)
-    loss = torch.nn.functional.binary_cross_entropy_with_logits(
-        input, one_hot, reduction='none') * focal_weight
-    if weight is not None:
-        loss = loss * weight.view(1, -1)
-    if reduction == 'mean':
-        return loss.mean()
-    if reduction == 'sum':
-        return loss.sum()
-    return loss
+    return _hook.mmcv_ops_compiled()
 
 
 def _probe_mmcv_ops() -> Optional[str]:
@@ -137,32 +110,37 @@ def _probe_mmcv_ops() -> Optional[str]:
 
 def _install_mmcv_ops_stub() -> bool:
     """Install pure-PyTorch ``mmcv.ops`` stand-ins if the real ops are
-    missing. Returns True when the stand-ins are active."""
+    missing (the start-up hook may have done it already). Returns True when
+    the stand-ins are active."""
     if _probe_mmcv_ops() is None:
         return False
-    import mmcv
-    stub = types.ModuleType('mmcv.ops')
-    stub.__doc__ = ('Pure-PyTorch stand-ins for the few mmcv.ops names mmseg '
-                    'imports (installed by mmseg_efficient.compat because '
-                    'the compiled mmcv ops are missing: mmcv-lite).')
-    stub.__mmseg_efficient_stub__ = True
-    # mmcv/ops/point_sample.py is plain PyTorch (F.grid_sample): load it by
-    # path so that mmcv.ops.__init__ (which needs mmcv._ext) is bypassed.
-    path = osp.join(osp.dirname(mmcv.__file__), 'ops', 'point_sample.py')
-    spec = importlib.util.spec_from_file_location(
-        'mmseg_efficient._mmcv_point_sample', path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    stub.point_sample = module.point_sample
-    stub.bilinear_grid_sample = module.bilinear_grid_sample
-    stub.sigmoid_focal_loss = sigmoid_focal_loss
-    # None mirrors mmseg's own fallbacks: CCHead / PSAHead raise a clear
-    # "please install mmcv-full" error when they are built.
-    stub.CrissCrossAttention = None
-    stub.PSAMask = None
-    sys.modules['mmcv.ops'] = stub
-    mmcv.ops = stub
+    if 'mmcv.ops' not in sys.modules:
+        import mmcv
+        stub = types.ModuleType('mmcv.ops')
+        _hook.build_mmcv_ops_stub(stub)
+        sys.modules['mmcv.ops'] = stub
+        mmcv.ops = stub
     return True
+
+
+def _probe_import_hook() -> Optional[str]:
+    if _real_mmcv_ops_available() and _probe_checkpoint_loader() is None:
+        return None
+    where = ('installed at interpreter start by mmseg_efficient.pth'
+             if _hook.INSTALLED_BY == 'site' else
+             'mmseg_efficient.pth is not installed (a source checkout that '
+             'is not pip-installed), so only imports after `import '
+             'mmseg_efficient` are covered')
+    return ('imported before mmseg_efficient, mmseg fails on mmcv-lite '
+            '(no mmcv._ext) and a bare torch.load refuses mmengine '
+            f'checkpoints; the import hook fixes both ({where})')
+
+
+def _install_import_hook() -> bool:
+    """The hook normally runs at interpreter start (``mmseg_efficient.pth``,
+    installed with the package); installing it here too covers the imports
+    that follow in a source checkout that is not pip-installed."""
+    return _hook.install(source='import mmseg_efficient')
 
 
 # ---------------------------------------------------------------------------
@@ -170,38 +148,6 @@ def _install_mmcv_ops_stub() -> bool:
 # ---------------------------------------------------------------------------
 class UnsafeCheckpointError(pickle.UnpicklingError):
     """A checkpoint holds a pickled object outside the allow-list."""
-
-
-def _safe_checkpoint_globals() -> list:
-    """Exactly the non-tensor types mmengine writes into its checkpoints:
-    the message hub's ``HistoryBuffer`` (whose ``_statistics_methods`` dict
-    pickles its functions through ``getattr``) and the numpy scalars/arrays
-    it logs."""
-    import numpy as np
-    from mmengine.logging import HistoryBuffer
-    # numpy 2 moved numpy.core to numpy._core (the old name warns).
-    multiarray = importlib.import_module(
-        'numpy._core.multiarray' if hasattr(np, '_core') else
-        'numpy.core.multiarray')
-    allowed = [
-        HistoryBuffer,
-        np.ndarray,
-        np.dtype,
-        multiarray._reconstruct,
-        multiarray.scalar,
-        # HistoryBuffer pickles its statistics methods through getattr; the
-        # weights-only unpickler still refuses to *call* anything that is
-        # not itself allow-listed.
-        getattr,
-    ]
-    # numpy>=1.25 pickles dtypes through their numpy.dtypes classes.
-    dtypes = getattr(np, 'dtypes', None)
-    if dtypes is not None:
-        allowed += [
-            getattr(dtypes, name) for name in dir(dtypes)
-            if name.endswith('DType')
-        ]
-    return allowed
 
 
 SAFE_CHECKPOINT_GLOBALS: list = []
@@ -226,7 +172,7 @@ def safe_torch_load(filename, map_location=None):
         from .utils.checkpoint import check_checkpoint_file
         check_checkpoint_file(filename)
     if not SAFE_CHECKPOINT_GLOBALS:
-        SAFE_CHECKPOINT_GLOBALS.extend(_safe_checkpoint_globals())
+        SAFE_CHECKPOINT_GLOBALS.extend(_hook.safe_checkpoint_globals())
     with torch.serialization.safe_globals(SAFE_CHECKPOINT_GLOBALS):
         try:
             return torch.load(
@@ -516,9 +462,70 @@ def _patch_loader_file_errors() -> bool:
     return True
 
 
+# ---------------------------------------------------------------------------
+# 6. mmseg's get_flops.py on mmengine 0.10
+# ---------------------------------------------------------------------------
+def _probe_complexity_info() -> Optional[str]:
+    from mmengine import analysis
+    fn = analysis.get_model_complexity_info
+    if getattr(fn, '__mmseg_efficient__', False):
+        return ('mmengine\'s get_model_complexity_info refuses input_shape '
+                'with inputs, which mmseg\'s get_flops.py passes (fixed at '
+                'its import by the import hook)')
+    if 'cannot be both set' not in inspect.getsource(fn):
+        return None
+    return ('mmengine\'s get_model_complexity_info refuses input_shape with '
+            'inputs, which mmseg\'s own get_flops.py passes for every model')
+
+
+def _patch_complexity_info() -> bool:
+    from mmengine import analysis
+    return _hook.fix_complexity_info(analysis)
+
+
+# ---------------------------------------------------------------------------
+# 7. mmseg's visualizer on a non-contiguous image
+# ---------------------------------------------------------------------------
+def _probe_visualizer_layout() -> Optional[str]:
+    import cv2
+    import numpy as np
+    from mmseg.visualization import SegLocalVisualizer
+    draw = SegLocalVisualizer._draw_sem_seg
+    if getattr(draw, '__mmseg_efficient__', False):
+        return 'already patched in this process'
+    if 'np.zeros_like(image' not in inspect.getsource(draw):
+        return None
+    mask = np.zeros_like(np.zeros((4, 6, 3), np.uint8).transpose(1, 0, 2))
+    try:
+        cv2.rectangle(mask, (0, 0), (1, 1), (1, 1, 1), -1)
+    except cv2.error:
+        return ('mmseg\'s SegLocalVisualizer paints class names with OpenCV '
+                'on np.zeros_like(image), which this OpenCV refuses for a '
+                'non-contiguous image (mmseg\'s browse_dataset.py passes '
+                'one): "Layout of the output array img is incompatible"')
+    return None
+
+
+def _patch_visualizer_layout() -> bool:
+    import functools
+
+    import numpy as np
+    from mmseg.visualization import SegLocalVisualizer
+    original = SegLocalVisualizer._draw_sem_seg
+
+    @functools.wraps(original)
+    def _draw_sem_seg(self, image, *args, **kwargs):
+        return original(self, np.ascontiguousarray(image), *args, **kwargs)
+
+    _draw_sem_seg.__mmseg_efficient__ = True
+    SegLocalVisualizer._draw_sem_seg = _draw_sem_seg
+    return True
+
+
 #: name -> (probe, patch). A probe returns None when the bug is absent, else
 #: the reason the fix is needed; the patch is applied only then.
 PATCHES: Dict[str, Tuple[Callable[[], Optional[str]], Callable[[], bool]]] = {
+    'import_hook': (_probe_import_hook, _install_import_hook),
     'mmcv_ops_stub': (_probe_mmcv_ops, _silence_lite_warning),
     'safe_checkpoint_loading': (_probe_checkpoint_loader,
                                 _patch_checkpoint_loader),
@@ -527,6 +534,10 @@ PATCHES: Dict[str, Tuple[Callable[[], Optional[str]], Callable[[], bool]]] = {
     'cpu_distributed': (_probe_cpu_distributed, _patch_cpu_distributed),
     'loader_file_errors': (_probe_loader_file_errors,
                            _patch_loader_file_errors),
+    'complexity_info_inputs': (_probe_complexity_info,
+                               _patch_complexity_info),
+    'visualizer_layout': (_probe_visualizer_layout,
+                          _patch_visualizer_layout),
 }
 
 
