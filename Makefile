@@ -11,7 +11,7 @@ STAMP := $(VENV)/.mmseg_efficient-installed
 
 venv: $(STAMP)
 
-$(STAMP): setup.py mmseg_efficient.pth requirements/runtime.txt requirements/lite.txt requirements/pinned.txt requirements/tests.txt requirements/deploy.txt
+$(STAMP): setup.py mmseg_efficient.pth requirements/runtime.txt requirements/lite.txt requirements/pinned.txt requirements/tests.txt requirements/deploy.txt requirements/mmdeploy.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade "pip>=23" "setuptools<82" wheel
 	$(PY) -m pip install -q -r requirements/pinned.txt
@@ -22,6 +22,8 @@ $(STAMP): setup.py mmseg_efficient.pth requirements/runtime.txt requirements/lit
 	else \
 		$(PY) -m pip install -q -e ".[lite,tests,deploy]"; \
 	fi
+	@# mmdeploy without its dependency pins (see requirements/mmdeploy.txt)
+	$(PY) -m pip install -q --no-deps -r requirements/mmdeploy.txt
 	$(PY) -c "import mmseg_efficient, mmseg.models; print('mmseg_efficient', mmseg_efficient.__version__, 'ready')"
 	touch $(STAMP)
 

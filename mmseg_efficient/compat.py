@@ -53,6 +53,11 @@ name (:data:`PATCHES`). Each piece is covered by ``tests/test_compat.py``.
    ``np.zeros_like(image)``, which today's OpenCV refuses when the image is
    not contiguous (mmseg's own ``browse_dataset.py`` passes such a view);
    the image is made contiguous first.
+8. ``torch.onnx.export`` defaults to the dynamo exporter since torch 2.9;
+   mmdeploy 1.3 calls it without ``dynamo=`` and its rewriters work on the
+   TorchScript exporter, so its ``torch2onnx`` fails (``No module named
+   'onnxscript'``). ``dynamo`` now defaults to False; passing it explicitly
+   is honoured.
 
 ``pkg_resources`` (needed by mmengine for ``mmseg::`` config paths) is
 provided by pinning ``setuptools<82`` in ``setup.py`` (82 removed it); its
@@ -522,6 +527,40 @@ def _patch_visualizer_layout() -> bool:
     return True
 
 
+# ---------------------------------------------------------------------------
+# 8. torch.onnx.export's default exporter (mmdeploy)
+# ---------------------------------------------------------------------------
+def _probe_onnx_export_default() -> Optional[str]:
+    export = getattr(getattr(torch, 'onnx', None), 'export', None)
+    if export is None:
+        return None
+    if getattr(export, '__mmseg_efficient__', False):
+        return 'already patched in this process'
+    param = inspect.signature(export).parameters.get('dynamo')
+    if param is None or param.default is not True:
+        return None  # torch<2.9: the TorchScript exporter is the default
+    return (f'torch {torch.__version__} exports ONNX with the dynamo exporter '
+            'by default (it needs onnxscript, and mmdeploy\'s rewriters hook '
+            'the TorchScript exporter); mmdeploy calls torch.onnx.export '
+            'without dynamo=')
+
+
+def _patch_onnx_export_default() -> bool:
+    import functools
+    original = torch.onnx.export
+
+    @functools.wraps(original)
+    def export(*args, **kwargs):
+        """``torch.onnx.export`` whose ``dynamo`` defaults to False (the
+        TorchScript exporter); an explicit ``dynamo=True`` is honoured."""
+        kwargs.setdefault('dynamo', False)
+        return original(*args, **kwargs)
+
+    export.__mmseg_efficient__ = True
+    torch.onnx.export = export
+    return True
+
+
 #: name -> (probe, patch). A probe returns None when the bug is absent, else
 #: the reason the fix is needed; the patch is applied only then.
 PATCHES: Dict[str, Tuple[Callable[[], Optional[str]], Callable[[], bool]]] = {
@@ -538,6 +577,8 @@ PATCHES: Dict[str, Tuple[Callable[[], Optional[str]], Callable[[], bool]]] = {
                                _patch_complexity_info),
     'visualizer_layout': (_probe_visualizer_layout,
                           _patch_visualizer_layout),
+    'onnx_export_default': (_probe_onnx_export_default,
+                            _patch_onnx_export_default),
 }
 
 

@@ -1,5 +1,6 @@
 # Copyright (c) mmseg_efficient contributors. All rights reserved.
 """The compatibility layer: each fix does what it says, and only when needed."""
+import importlib.util
 import os
 import subprocess
 import os.path as osp
@@ -293,3 +294,28 @@ def test_no_compat_switch_turns_a_fix_off():
     assert 'weighted_cross_entropy' not in proc.stdout.splitlines()[0]
     assert 'turned off by MMSEG_EFFICIENT_NO_COMPAT' in proc.stdout
     assert 'upstream bug visible' in proc.stdout
+
+
+# ---------------------------------------------------------------------------
+# torch.onnx.export: the TorchScript exporter by default (mmdeploy)
+# ---------------------------------------------------------------------------
+def test_onnx_export_defaults_to_the_torchscript_exporter(tmp_path):
+    import inspect
+    import io
+    if 'onnx_export_default' not in compat.APPLIED:
+        pytest.skip(compat.SKIPPED['onnx_export_default'])
+    assert inspect.signature(
+        torch.onnx.export.__wrapped__).parameters['dynamo'].default is True
+    buf = io.BytesIO()
+    # mmdeploy's call: no dynamo= (the dynamo exporter needs onnxscript)
+    torch.onnx.export(torch.nn.Conv2d(3, 2, 1), (torch.rand(1, 3, 4, 4), ),
+                      buf, opset_version=13)
+    import onnx
+    model = onnx.load_from_string(buf.getvalue())
+    assert [n.op_type for n in model.graph.node] == ['Conv']
+    # an explicit dynamo=True is honoured (it needs onnxscript)
+    if importlib.util.find_spec('onnxscript') is None:
+        with pytest.raises(ImportError, match='onnxscript'):
+            torch.onnx.export(torch.nn.Conv2d(3, 2, 1),
+                              (torch.rand(1, 3, 4, 4), ), io.BytesIO(),
+                              dynamo=True)

@@ -164,8 +164,11 @@ class EfficientSegHead(BaseDecodeHead):
             i = len(self.specs) - 1 - j
             if self.specs[i].stride == 2:
                 x = self.upsamplers[str(i)](x)
-                if i > 0 and x.shape[2:] != skips[-1].shape[2:]:
+                if i > 0 and (torch.onnx.is_in_onnx_export()
+                              or x.shape[2:] != skips[-1].shape[2:]):
                     # inputs not divisible by 32: match the skip's size
+                    # (always in an ONNX graph, whose input size may vary;
+                    # resizing to the same size changes nothing)
                     x = resize(
                         x,
                         size=skips[-1].shape[2:],
