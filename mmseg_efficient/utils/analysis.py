@@ -33,6 +33,7 @@ from mmengine.registry import init_default_scope
 
 from ..models.layers.maskable_conv import (convert_to_grouped,
                                            get_masked_convs)
+from ..models.utils.config_helpers import drop_class_weight_files
 
 #: What ``thesis_complexity`` counts: the ESSNet thesis' networks.
 THESIS_FAMILY = ("the ESSNet thesis' networks: ERFNet, ESSNetA, ESSNetB, "
@@ -71,7 +72,7 @@ def build_segmentor(cfg: Config, checkpoint: Optional[str] = None,
     from mmseg.registry import MODELS
     init_default_scope(cfg.get('default_scope', 'mmseg'))
     model_cfg = copy.deepcopy(cfg.model)
-    _drop_file_class_weights(model_cfg)
+    drop_class_weight_files(model_cfg)
     model = MODELS.build(model_cfg)
     model = revert_sync_batchnorm(model)
     if checkpoint:
@@ -126,20 +127,6 @@ def config_complexity(cfg: Config,
         result.update(model_complexity(model, shape))
     result['grouped_convs'] = grouped_convs
     return result
-
-
-def _drop_file_class_weights(node) -> None:
-    """Loss class weights given as a file path (read when the loss is
-    built, e.g. segformer_kitti's class-balanced ``.npy``) are training-only:
-    set them to None so that analysis builds need no dataset files."""
-    if isinstance(node, dict):
-        if isinstance(node.get('class_weight'), str):
-            node['class_weight'] = None
-        for value in node.values():
-            _drop_file_class_weights(value)
-    elif isinstance(node, (list, tuple)):
-        for value in node:
-            _drop_file_class_weights(value)
 
 
 def count_params(model: torch.nn.Module) -> int:

@@ -44,8 +44,8 @@ import torch  # noqa: E402
 
 from mmseg_efficient.deploy.bench import (BACKENDS, check_backends,  # noqa
                                           run_benchmark)
-from mmseg_efficient.utils import (build_segmentor, count_params,  # noqa
-                                   load_config, resolve_config_path)
+from mmseg_efficient.utils import (config_complexity, load_config,  # noqa
+                                   resolve_config_path)
 
 #: mmseg's real-time models: (label, config).
 PEERS = (
@@ -364,8 +364,9 @@ def write_markdown(path, records, backends, command, header):
     if same:
         lines += ['', '≡ builds the same deployed network as another config '
                   'of the table (measured once: GMACs, memory and latency '
-                  'repeated; params as built, so a gradual-grouping config '
-                  'counts the dense weights of its maskable convs): ' +
+                  'repeated; params counted as get_flops.py counts them, a '
+                  'gradual-grouping config as the grouped network it '
+                  'deploys to): ' +
                   '; '.join(f'{r["label"]} = '
                             f'{osp.splitext(osp.basename(r["same_as"]))[0]}'
                             for r in same) + '.']
@@ -500,8 +501,9 @@ def main(argv=None):
         write_json(rows, run)
         print()
     for dup, orig in same_as.items():  # the numbers of the same network
-        # params as built (a maskable conv holds dense weights)
-        params = count_params(build_segmentor(load_config(dup)))
+        # counted as deployed (config_complexity, as get_flops.py): the
+        # same deployed network has the same params
+        params = config_complexity(load_config(dup), flops=False)['params']
         rows += [dict(r, config=dup, same_as=orig, params=params)
                  for r in rows if r['config'] == orig]
     order = {c: i for i, c in enumerate(listed + [p for _, p in PEERS])}
