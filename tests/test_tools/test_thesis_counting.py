@@ -133,3 +133,40 @@ def test_get_flops_counts_gradual_grouping_as_deployed_and_guards_thesis():
                        '--counting', 'thesis'], check=False)
     assert result.returncode != 0
     assert ndnet in result.stderr and 'WSPD-Net' in result.stderr
+
+
+def _deviations():
+    import yaml
+    with open(osp.join(REPO, 'configs', 'essnet', 'metafile.yaml')) as f:
+        models = yaml.safe_load(f)['Models']
+    return {m['Config']: m['Paper Claim']['Deviation'] for m in models
+            if 'Deviation' in (m.get('Paper Claim') or {})}
+
+
+def test_metafile_records_the_decoder_deviations_with_their_counts():
+    """Where a decoder deviates from the thesis (kernel = stride), the
+    metafile says so in ``Paper Claim.Deviation`` with the thesis-counted
+    params / GFLOPs of our config, which this test recounts."""
+    import re
+    deviations = _deviations()
+    trans8x = 'configs/essnet/essnet-d_trans8x' + SUFFIX
+    assert trans8x in deviations and '4.89' in deviations[trans8x]
+    for config, text in deviations.items():
+        match = re.search(r'thesis-counted ([\d,]+) params / ([\d.]+) GFLOPs',
+                          text)
+        assert match, (config, text)
+        result = thesis_complexity(Config.fromfile(osp.join(REPO, config)))
+        assert (f'{result["params"]:,}', f'{result["gmacs"]:.3f}') == \
+            match.groups(), config
+
+
+def test_the_thesis_trans8x_decoder_cannot_be_built():
+    """Table 4.1's trans8x read as a 3x3 stride-8 transposed conv leaves 55
+    of every 64 logits to the bias alone: it cannot learn them, so no
+    config ships it and the head refuses it, naming the layer."""
+    from mmseg_efficient.utils import build_segmentor
+    cfg = _cfg('essnet-d_trans8x')
+    cfg.model.decode_head.out_cfg.kernel_size = 3
+    with pytest.raises(ValueError, match=r"'kernel_size': 3, 'stride': 8.*"
+                       'only its bias reaches'):
+        build_segmentor(cfg)
