@@ -170,3 +170,26 @@ def test_the_thesis_trans8x_decoder_cannot_be_built():
     with pytest.raises(ValueError, match=r"'kernel_size': 3, 'stride': 8.*"
                        'only its bias reaches'):
         build_segmentor(cfg)
+
+
+def test_update_metafile_counts_as_get_flops(tmp_path):
+    """tools/misc/update_metafile.py writes get_flops.py's counts: a
+    gradual-grouping config as the grouped network it deploys to; the
+    other fields and the leading comment stay."""
+    import yaml
+
+    from conftest import load_tool
+    config = ('configs/essnet/gradual_grouping/'
+              'essnet-dg2_gg-p2_ups_1xb4-300i_streetscenes-128x256.py')
+    meta = tmp_path / 'metafile.yaml'
+    meta.write_text('# kept\nModels:\n- Name: gg\n  Config: ' + config +
+                    '\n  Metadata:\n    Parameters: 1\n  Results: []\n')
+    load_tool('tools/misc/update_metafile.py').main(
+        [str(meta), '--flops', '--shape', '32', '64'])
+    want = config_complexity(
+        Config.fromfile(osp.join(REPO, config)), (32, 64))
+    assert meta.read_text().startswith('# kept\n')
+    (entry, ) = yaml.safe_load(meta.read_text())['Models']
+    assert entry['Metadata']['Parameters'] == want['params'] == 263_343
+    assert entry['Metadata']['FLOPs (G)'] == round(want['gmacs'], 3)
+    assert entry['Results'] == []
