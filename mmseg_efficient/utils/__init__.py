@@ -15,6 +15,7 @@ __all__ = [
     'check_data_roots', 'config_complexity', 'count_params',
     'find_resume_checkpoint', 'install_atomic_checkpoint_saving',
     'list_checkpoints', 'load_config', 'load_checkpoint_strict',
-    'measure_latency', 'model_complexity', 'resolve_config_path', 'shutdown_distributed', 'thesis_complexity',
+    'measure_latency', 'model_complexity', 'resolve_config_path',
+    'shutdown_distributed', 'thesis_complexity',
     'warn_existing_checkpoints'
 ]
