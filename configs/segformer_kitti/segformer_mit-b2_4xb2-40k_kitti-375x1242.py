@@ -1,5 +1,6 @@
-# Report Table 2, step 0 ("SegFormer B2*"): mmseg's SegFormer-B2 with an
-# ImageNet-pretrained MiT-B2 encoder, mmseg's SegFormer schedule, plain CE.
+# Report §3.3 ablation, step 0 (Table 1's "SegFormer B2*"): mmseg's
+# SegFormer-B2 with an ImageNet-pretrained MiT-B2 encoder, mmseg's
+# SegFormer schedule, plain CE.
 _base_ = [
     'mmseg::_base_/models/segformer_mit-b0.py',
     '../_base_/datasets/kitti_semantics.py', '../_base_/default_runtime.py',

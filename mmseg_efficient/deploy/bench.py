@@ -302,7 +302,9 @@ def run_benchmark(configs: Sequence[str],
             base = dict(config=config, **common)
             try:
                 cfg = load_config(config, cfg_options)
-                model = build_segmentor(cfg, checkpoint, device=device)
+                # a gradual-grouping config as the network it deploys to
+                model = build_segmentor(cfg, checkpoint, device=device,
+                                        grouped=True)
                 base['params'] = sum(p.numel() for p in model.parameters())
                 if flops:
                     cx = model_complexity(model, shape)

@@ -28,8 +28,7 @@ import torch.nn as nn
 from torch.nn.modules.batchnorm import _BatchNorm
 from torch.overrides import TorchFunctionMode
 
-from ..models.layers.maskable_conv import (check_alpha_zero,
-                                           convert_to_grouped,
+from ..models.layers.maskable_conv import (convert_to_grouped,
                                            get_masked_convs)
 from ..models.utils import ChannelShuffle
 
@@ -447,11 +446,8 @@ def prepare_for_deploy(model: nn.Module,
     report = dict(grouped=0, dropouts=[], switched=[], interp_conv_first=[],
                   folded_bn=[], pixel_shuffle=[])
     if grouped and get_masked_convs(model):
-        if allow_alpha:
-            for _, conv in get_masked_convs(model):
-                conv.set_alpha(0.0)
-        report['grouped'] = check_alpha_zero(model)
-        convert_to_grouped(model)
+        report['grouped'] = len(get_masked_convs(model))
+        convert_to_grouped(model, set_alpha_zero=allow_alpha)
     report['dropouts'] = remove_training_only(model)
     for name, m in model.named_modules():
         if hasattr(m, 'switch_to_deploy') and callable(m.switch_to_deploy):

@@ -16,6 +16,11 @@ Conventions (those of the papers this package reproduces):
   thesis, for one, counted weights only and a different network).
 * :func:`thesis_complexity` is the ESSNet thesis' own counting, which
   reproduces its published (params, GFLOPs) pairs; it is not a true count.
+* Both countings count a gradual-grouping config (maskable convs) as the
+  network it deploys to: its maskable convs at ``alpha`` 0, converted to
+  grouped convs (:func:`convert_to_grouped`). :func:`config_complexity` is
+  the one counting path of ``get_flops.py``, ``update_metafile.py`` and the
+  efficiency report.
 """
 import statistics
 import time
@@ -26,12 +31,22 @@ from mmengine.config import Config
 from mmengine.model import revert_sync_batchnorm
 from mmengine.registry import init_default_scope
 
+from ..models.layers.maskable_conv import (convert_to_grouped,
+                                           get_masked_convs)
+from ..models.utils.config_helpers import drop_class_weight_files
+
+#: What ``thesis_complexity`` counts: the ESSNet thesis' networks.
+THESIS_FAMILY = ("the ESSNet thesis' networks: ERFNet, ESSNetA, ESSNetB, "
+                 'ESSNet and WSPD-Net, i.e. encoders built of ERFNet '
+                 "DownsamplerBlocks (mmseg's ERFNet, ERFNetEncoder, ESSNetA, "
+                 'ESSNetB, WSPDNet)')
+
 
 def build_segmentor(cfg: Config, checkpoint: Optional[str] = None,
                     drop_auxiliary: bool = True,
                     device: str = 'cpu',
-                    allow_partial_checkpoint: bool = False
-                    ) -> torch.nn.Module:
+                    allow_partial_checkpoint: bool = False,
+                    grouped: bool = False) -> torch.nn.Module:
     """Build ``cfg.model`` for analysis: BN instead of SyncBN, eval mode,
     auxiliary heads dropped, loss class weights read from files dropped,
     optionally with a checkpoint.
@@ -46,13 +61,18 @@ def build_segmentor(cfg: Config, checkpoint: Optional[str] = None,
         device (str): Device to put the model on. Default: 'cpu'.
         allow_partial_checkpoint (bool): Load a checkpoint that does not fit
             the model (only warn). Default: False.
+        grouped (bool): Build a gradual-grouping model as it deploys: its
+            maskable convs converted to grouped convs
+            (:func:`convert_to_grouped`), at ``alpha`` 0 with random
+            weights; a checkpoint whose ``alpha`` is not 0 is refused
+            (``AlphaNotZeroError``). Default: False (as trained).
     """
     import copy
 
     from mmseg.registry import MODELS
     init_default_scope(cfg.get('default_scope', 'mmseg'))
     model_cfg = copy.deepcopy(cfg.model)
-    _drop_file_class_weights(model_cfg)
+    drop_class_weight_files(model_cfg)
     model = MODELS.build(model_cfg)
     model = revert_sync_batchnorm(model)
     if checkpoint:
@@ -64,21 +84,49 @@ def build_segmentor(cfg: Config, checkpoint: Optional[str] = None,
             ignore_prefixes=('auxiliary_head.', ) if drop_auxiliary else ())
     if drop_auxiliary and getattr(model, 'auxiliary_head', None) is not None:
         model.auxiliary_head = None
+    if grouped:
+        convert_to_grouped(model, set_alpha_zero=not checkpoint)
     return model.to(device).eval()
 
 
-def _drop_file_class_weights(node) -> None:
-    """Loss class weights given as a file path (read when the loss is
-    built, e.g. segformer_kitti's class-balanced ``.npy``) are training-only:
-    set them to None so that analysis builds need no dataset files."""
-    if isinstance(node, dict):
-        if isinstance(node.get('class_weight'), str):
-            node['class_weight'] = None
-        for value in node.values():
-            _drop_file_class_weights(value)
-    elif isinstance(node, (list, tuple)):
-        for value in node:
-            _drop_file_class_weights(value)
+def config_complexity(cfg: Config,
+                      shape: Sequence[int] = (512, 1024),
+                      counting: str = 'true',
+                      flops: bool = True) -> Dict[str, float]:
+    """Params and GMACs of the network a config deploys to: the one
+    counting path of ``get_flops.py``, ``update_metafile.py`` and the
+    efficiency report.
+
+    A gradual-grouping config counts as its grouped network (maskable convs
+    at ``alpha`` 0 as grouped convs), in both countings.
+
+    Args:
+        cfg (Config): A segmentation config.
+        shape (Sequence[int]): Input (H, W). Default: (512, 1024).
+        counting (str): ``'true'``: the network as built, every parameter
+            (:func:`model_complexity`); ``'thesis'``: the ESSNet thesis'
+            counting (:func:`thesis_complexity`). Default: 'true'.
+        flops (bool): Also count GMACs (``'true'`` counting; the thesis
+            counting always does). Default: True.
+
+    Returns:
+        dict: ``params``, (with ``flops``) ``gmacs``, ``grouped_convs``
+        (the maskable convs counted as grouped convs), plus
+        :func:`model_complexity`'s other keys in the ``'true'`` counting.
+    """
+    if counting == 'thesis':
+        return thesis_complexity(cfg, shape)
+    if counting != 'true':
+        raise ValueError(
+            f"counting must be 'true' or 'thesis', got {counting!r}")
+    model = build_segmentor(cfg)
+    grouped_convs = len(get_masked_convs(model))
+    convert_to_grouped(model, set_alpha_zero=True)
+    result = dict(params=count_params(model))
+    if flops:
+        result.update(model_complexity(model, shape))
+    result['grouped_convs'] = grouped_convs
+    return result
 
 
 def count_params(model: torch.nn.Module) -> int:
@@ -165,7 +213,16 @@ def thesis_complexity(cfg: Config,
       (the 2x2 output layer) counts its true MACs;
     * each decoder stage counts **one** residual block (the first), where
       the tables list two;
-    * ``num_classes`` = 20 (19 + void, ERFNet's code).
+    * ``num_classes`` = 20 (19 + void, ERFNet's code);
+    * a gradual-grouping model counts as the grouped network it deploys to
+      (its maskable convs at ``alpha`` 0, :func:`convert_to_grouped`), as
+      the thesis counted ESSNet-DG2/DG4.
+
+    It applies to the thesis' family only (:data:`THESIS_FAMILY`): the
+    Downsampler rule and the one-block rule describe those networks.
+    Decoder stages are found by what they are: a decode head whose
+    ``stages`` are sequences of (upsampler, residual blocks), as
+    ``ERFNetHead`` and its subclasses build them.
 
     The network is built on the ``meta`` device (no memory, no compute), so
     any ``shape`` is cheap. Auxiliary heads are excluded.
@@ -176,7 +233,12 @@ def thesis_complexity(cfg: Config,
         num_classes (int): Classes of the output layer. Default: 20.
 
     Returns:
-        dict: ``params`` (int, weights) and ``gmacs`` (float, MACs / 1e9).
+        dict: ``params`` (int, weights), ``gmacs`` (float, MACs / 1e9) and
+        ``grouped_convs`` (maskable convs counted as grouped convs).
+
+    Raises:
+        ValueError: The config builds a network outside the thesis' family
+            (naming the config, its backbone type and the family).
     """
     import copy
 
@@ -184,18 +246,25 @@ def thesis_complexity(cfg: Config,
     from mmseg.models.backbones.erfnet import DownsamplerBlock
     from mmseg.registry import MODELS
 
-    from mmseg_efficient.models.decode_heads import ERFNetHead
     cfg = copy.deepcopy(cfg)
     cfg.model.decode_head.num_classes = num_classes
     cfg.model.pop('auxiliary_head', None)
     init_default_scope(cfg.get('default_scope', 'mmseg'))
     with torch.device('meta'):
         model = revert_sync_batchnorm(MODELS.build(cfg.model)).eval()
+    if not any(isinstance(m, DownsamplerBlock)
+               for m in model.backbone.modules()):
+        raise ValueError(
+            f"The thesis counting (get_flops.py --counting thesis) knows "
+            f'{THESIS_FAMILY}; {cfg.filename or "the config"} builds a '
+            f'{cfg.model.backbone.type} backbone, which it would count '
+            'wrongly. Use the default counting (--counting true).')
+    grouped_convs = len(get_masked_convs(model))
+    convert_to_grouped(model, set_alpha_zero=True)
     skipped = set()
-    if isinstance(model.decode_head, ERFNetHead):
-        for stage in model.decode_head.stages:
-            for block in list(stage)[2:]:  # [upsampler, first block, ...]
-                skipped.update(block.modules())
+    for stage in _decoder_stages(model.decode_head):
+        for block in list(stage)[2:]:  # [upsampler, first block, ...]
+            skipped.update(block.modules())
     counts = dict(params=0, macs=0)
 
     def count(weights: int, pixels: int) -> None:
@@ -227,7 +296,17 @@ def thesis_complexity(cfg: Config,
         model(torch.empty(1, 3, *shape, device='meta'), mode='tensor')
     for handle in handles:
         handle.remove()
-    return dict(params=counts['params'], gmacs=counts['macs'] / 1e9)
+    return dict(params=counts['params'], gmacs=counts['macs'] / 1e9,
+                grouped_convs=grouped_convs)
+
+
+def _decoder_stages(head: torch.nn.Module) -> list:
+    """The (upsampler, residual blocks...) stages of an ERFNet-style decode
+    head (a ``stages`` list of sequences); [] for any other head."""
+    stages = getattr(head, 'stages', None)
+    if not isinstance(stages, torch.nn.ModuleList):
+        return []
+    return [s for s in stages if isinstance(s, torch.nn.Sequential)]
 
 
 def measure_latency(model: torch.nn.Module,

@@ -6,32 +6,7 @@ from typing import Optional
 
 from mmengine.config import Config
 
-
-def resolve_config_path(path: str) -> str:
-    """Resolve a config path, accepting mmengine's ``package::rel/path.py``.
-
-    ``mmseg::erfnet/erfnet_fcn_4xb4-160k_cityscapes-512x1024.py`` resolves to
-    the copy mmseg installs under ``mmseg/.mim/configs``, exactly as mmengine
-    resolves ``_base_`` entries of that form.
-
-    Args:
-        path (str): A file path or ``package::relative/path.py``.
-
-    Raises:
-        FileNotFoundError: Naming the path when it does not exist.
-    """
-    if '::' in path:
-        from mmengine.config.utils import _get_package_and_cfg_path
-        from mmengine.utils import get_installed_path
-        package, rel = _get_package_and_cfg_path(path)
-        resolved = osp.join(
-            get_installed_path(package), '.mim', 'configs', rel)
-    else:
-        resolved = path
-    if not osp.isfile(resolved):
-        raise FileNotFoundError(f'Config file not found: {path}' + (
-            f' (resolved to {resolved})' if resolved != path else ''))
-    return resolved
+from ..models.utils.config_helpers import resolve_config_path
 
 
 class UnknownConfigKeyError(KeyError):

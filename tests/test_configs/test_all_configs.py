@@ -10,6 +10,7 @@ its bias reaches. The ImageNet classifiers of ``configs/pretrain``
 (mmpretrain's scope) give one score vector per image: every score must
 depend on the input.
 """
+import collections
 import glob
 import os.path as osp
 
@@ -31,8 +32,24 @@ CONFIGS = sorted(
 SHAPE = (1, 3, 64, 128)
 
 
+# The configs each folder ships: a config added or lost changes this list
+# (and the folder's README and metafile with it).
+CONFIGS_PER_FOLDER = {
+    'demo': 4,
+    'efficientseg': 7,
+    'essnet': 62,
+    'essnet/gradual_grouping': 18,
+    'ndnet': 11,
+    'pretrain': 6,
+    'segformer_kitti': 15,
+    'shufflenetv2_dpc': 12,
+}
+
+
 def test_configs_are_found():
-    assert len(CONFIGS) >= 30
+    found = collections.Counter(
+        osp.dirname(c).replace(osp.sep, '/') for c in CONFIGS)
+    assert dict(found) == CONFIGS_PER_FOLDER
     assert 'essnet/essnet-d_trans8x_1xb6-75k_cityscapes-512x1024.py' in (
         c.replace(osp.sep, '/') for c in CONFIGS)
 
@@ -91,3 +108,15 @@ def test_every_output_pixel_depends_on_the_input(config):
         f'{config}: {int(constant.sum())} of {constant.numel()} output '
         f'pixels ({100 * constant.float().mean().item():.1f} %) have the '
         f'same logits for two different inputs (output {h}x{w})')
+
+
+def test_readme_model_zoo_counts_match_the_folders():
+    """The Model zoo table of the README states each folder's number of
+    configs; it is the folder's."""
+    import re
+    with open(osp.join(REPO, 'README.md')) as f:
+        rows = re.findall(
+            r'^\| \[configs/([^\]]+)\]\([^)]*\) \|[^|]*\| (\d+) '
+            r'(?:classifier )?configs\b', f.read(), flags=re.M)
+    stated = {folder: int(n) for folder, n in rows}
+    assert stated == CONFIGS_PER_FOLDER

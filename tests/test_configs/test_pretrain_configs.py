@@ -358,3 +358,35 @@ def test_metafile_lists_every_classifier_with_its_counts():
             p.numel() for p in classifier.parameters())
         assert entry['Metadata']['Backbone Parameters'] == sum(
             p.numel() for p in classifier.backbone.parameters())
+
+
+def _normalisation(cfg):
+    """(mean, std, RGB?) of the inputs a config's model sees: the model's
+    ``data_preprocessor``, else the top-level one (mmengine's Runner passes
+    it to the model); mmseg says ``bgr_to_rgb``, mmpretrain ``to_rgb``."""
+    pre = cfg.model.get('data_preprocessor') or cfg.get('data_preprocessor')
+    rgb = pre.get('bgr_to_rgb', pre.get('to_rgb', False))
+    return [float(v) for v in pre.mean], [float(v) for v in pre.std], rgb
+
+
+@pytest.mark.parametrize('config', IN1K_PRE)
+def test_pretraining_normalises_inputs_as_fine_tuning(config):
+    """The encoder is pre-trained on the inputs it is fine-tuned on: the
+    classifier's mean, std and channel order are the segmentation
+    config's."""
+    classifier, _ = _classifier_of(config)
+    assert _normalisation(_cfg(classifier)) == _normalisation(_cfg(config))
+
+
+def test_shufflenet_normalisation_differs_as_its_readme_says():
+    """mmpretrain's released ShuffleNetV2 checkpoint was trained on ImageNet
+    mean/std inputs; the DPC configs keep the authors' [-1, 1] inputs. The
+    one deliberate difference, stated in the family's README."""
+    classifier, seg = SHUFFLENET
+    assert _normalisation(_cfg(classifier)) != _normalisation(_cfg(seg))
+    assert _normalisation(_cfg(seg))[:2] == ([127.5] * 3, [127.5] * 3)
+    with open(osp.join(REPO, 'configs', 'shufflenetv2_dpc',
+                       'README.md')) as f:
+        readme = ' '.join(f.read().split())
+    assert 'ImageNet mean/std inputs, while the inputs here are in [-1, 1]' \
+        in readme

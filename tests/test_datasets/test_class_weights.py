@@ -80,3 +80,26 @@ def test_class_stats_tool(street_data, tmp_path, capsys):
     np.testing.assert_allclose(stats['weights']['enet'],
                                enet_weights(expected, c=1.10))
     assert 'class_weight=[' in capsys.readouterr().out
+
+
+@pytest.mark.slow
+def test_street_class_weights_are_those_of_the_seed0_scenes(tmp_path):
+    """The street-scene configs' ENet weights are those of the pixel counts
+    of the 300 training scenes that ``generate_street_data.py --num-train
+    300`` draws with seed 0 (the counts are pinned by the weights, to the
+    4 decimals the base config writes)."""
+    from mmengine.config import Config
+
+    from mmseg_efficient.datasets.street_scenes import generate_street_scenes
+    root = str(tmp_path / 'street')
+    generate_street_scenes(root, num_train=300, num_val=1, seed=0)
+    out = tmp_path / 'stats.json'
+    load_tool('tools/analysis_tools/class_stats.py').main([
+        DEMO_CFG, '--out',
+        str(out), '--cfg-options', f'train_dataloader.dataset.data_root={root}'
+    ])
+    stats = json.loads(out.read_text())
+    assert stats['num_images'] == 300
+    published = Config.fromfile(DEMO_CFG).street_enet_class_weight
+    np.testing.assert_allclose(stats['weights']['enet'], published,
+                               atol=5e-5)

@@ -214,3 +214,27 @@ def test_class_stats_writes_weights_cross_entropy_reads(kitti_root, tmp_path):
     torch.testing.assert_close(loss(logits, label), ref)
     with pytest.raises(SystemExit):
         tool.main([RECIPE, '--weights-out', str(tmp_path / 'cb.json')])
+
+
+# The 50 validation frames our default split (seed 0, 150/50) draws from
+# KITTI's 200 labelled training frames. Not the CV3315 report's split,
+# which it does not publish: this pins ours, so that numbers measured on it
+# stay comparable with each other.
+SEED0_VAL = [
+    f'{i:06d}_10' for i in (
+        0, 3, 10, 15, 18, 23, 24, 25, 35, 37, 52, 55, 62, 64, 66, 72, 77, 79,
+        80, 84, 85, 90, 91, 98, 102, 103, 107, 111, 113, 120, 122, 124, 126,
+        129, 130, 133, 136, 140, 141, 143, 149, 154, 156, 158, 163, 175, 185,
+        190, 194, 195)
+]
+
+
+def test_default_split_of_the_200_kitti_frames_is_pinned(tmp_path):
+    root = str(tmp_path / 'kitti')
+    for sub in ('training/image_2', 'training/semantic'):
+        os.makedirs(osp.join(root, sub))
+        for i in range(200):
+            open(osp.join(root, sub, f'{i:06d}_10.png'), 'wb').close()
+    train, val = write_kitti_splits(root)  # defaults: 150 / 50, seed 0
+    assert val == SEED0_VAL
+    assert len(train) == 150 and not set(train) & set(val)

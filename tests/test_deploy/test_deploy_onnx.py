@@ -181,3 +181,33 @@ def test_benchmark_and_report_tools(tmp_path):
     assert '--from-json' in md_again and '| 70.45 |' in md_again
     with pytest.raises(SystemExit):
         report.main(['--from-json', str(out), '--out', str(tmp_path / 'x')])
+
+
+GG_P2 = osp.join(REPO, 'configs', 'essnet', 'gradual_grouping',
+                 'essnet-dg2_gg-p2_ups_1xb4-300i_streetscenes-128x256.py')
+
+
+def test_benchmark_and_report_count_gradual_grouping_as_deployed(capsys):
+    """The benchmark (and so the efficiency report) measures a
+    gradual-grouping config as the grouped network it deploys to, and
+    ``--from-json --recount`` recounts an earlier run's rows the same way
+    (a run made when the maskable convs were counted dense)."""
+    from mmseg_efficient.deploy.bench import run_benchmark
+    from mmseg_efficient.utils import config_complexity, load_config
+    shape = (32, 64)
+    deployed = config_complexity(load_config(GG_P2), shape)
+    (row, ) = run_benchmark([GG_P2], ['pytorch'], shape, warmup=0, iters=1)
+    assert row['status'] == 'ok'
+    assert row['params'] == deployed['params'] == config_complexity(
+        load_config(ESSNET_DG2), shape, flops=False)['params']
+    assert row['gmacs'] == pytest.approx(deployed['gmacs'])
+    report = _load_tool('tools/analysis_tools/efficiency_report.py')
+    old = [dict(row, params=1, gmacs=1.0, conv_gmacs=1.0, median_ms=5.0),
+           dict(config=GG_P2, status='failed', error='x')]
+    report.recount(old, shape)
+    assert (old[0]['params'], old[0]['median_ms']) == (row['params'], 5.0)
+    assert old[0]['gmacs'] == pytest.approx(deployed['gmacs'])
+    assert 'params' not in old[1]
+    with pytest.raises(SystemExit):
+        report.main(['configs', '--recount', '--out', 'x'])
+    assert '--recount re-renders an earlier run' in capsys.readouterr().err

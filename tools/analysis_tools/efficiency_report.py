@@ -19,7 +19,10 @@ given as CONFIG stands for every config under it (``_base_`` excluded).
 Outputs in ``--out``: ``efficiency.md`` (Markdown table), ``efficiency.csv``,
 ``efficiency.json`` (the raw rows and the run's command, duration and
 load; ``--from-json`` renders the table, CSV and plot again from it, e.g.
-after a metafile changed, without measuring) and ``pareto.png`` (latency
+after a metafile changed, without measuring; with ``--recount`` it also
+recounts the run's params and GMACs with ``get_flops.py``'s counting,
+``mmseg_efficient.utils.config_complexity``, e.g. after the counting
+changed: timings and memory stay the run's) and ``pareto.png`` (latency
 on the
 ``--plot-backend`` on x, published mIoU on y, ours and peers in two
 colours, the Pareto front drawn). Weights are random: latency and memory do
@@ -44,8 +47,8 @@ import torch  # noqa: E402
 
 from mmseg_efficient.deploy.bench import (BACKENDS, check_backends,  # noqa
                                           run_benchmark)
-from mmseg_efficient.utils import (build_segmentor, count_params,  # noqa
-                                   load_config, resolve_config_path)
+from mmseg_efficient.utils import (config_complexity, load_config,  # noqa
+                                   resolve_config_path)
 
 #: mmseg's real-time models: (label, config).
 PEERS = (
@@ -99,7 +102,14 @@ def parse_args(argv=None):
                         help="render an earlier run's efficiency.json "
                         '(its configs, backends and shape) into --out '
                         'without measuring')
+    parser.add_argument('--recount', action='store_true',
+                        help="with --from-json: recount the run's params "
+                        'and GMACs with the current counting (as '
+                        'get_flops.py; slow: every network at the run\'s '
+                        'shape); timings and memory stay the run\'s')
     args = parser.parse_args(argv)
+    if args.recount and not args.from_json:
+        parser.error('--recount re-renders an earlier run: give --from-json')
     if args.from_json:
         if not osp.isfile(args.from_json):
             parser.error(f'--from-json: no file {args.from_json}')
@@ -364,8 +374,9 @@ def write_markdown(path, records, backends, command, header):
     if same:
         lines += ['', '≡ builds the same deployed network as another config '
                   'of the table (measured once: GMACs, memory and latency '
-                  'repeated; params as built, so a gradual-grouping config '
-                  'counts the dense weights of its maskable convs): ' +
+                  'repeated; params counted as get_flops.py counts them, a '
+                  'gradual-grouping config as the grouped network it '
+                  'deploys to): ' +
                   '; '.join(f'{r["label"]} = '
                             f'{osp.splitext(osp.basename(r["same_as"]))[0]}'
                             for r in same) + '.']
@@ -441,6 +452,26 @@ def plot_pareto(path, records, backend, title):
     plt.close(fig)
 
 
+def recount(rows, shape):
+    """Recount, in place, the params and GMACs of the rows of an earlier
+    run with ``get_flops.py``'s counting (:func:`config_complexity`, e.g. a
+    gradual-grouping config as the network it deploys to); timings and
+    memory stay the run's. Rows without counts (failed builds) are left
+    alone."""
+    counted = {}
+    for row in rows:
+        if row.get('params') is None:
+            continue
+        config = row['config']
+        if config not in counted:
+            cx = config_complexity(load_config(config), shape)
+            counted[config] = dict(
+                params=cx['params'],
+                gmacs=cx['gmacs'],
+                conv_gmacs=cx['conv_gmacs'])
+        row.update(counted[config])
+
+
 def main(argv=None):
     args = parse_args(argv)
     if args.threads:
@@ -465,6 +496,8 @@ def main(argv=None):
 
     if args.from_json:
         rows, run = args.saved['rows'], args.saved['run']
+        if args.recount:
+            recount(rows, args.shape)
         measured = {r['config'] for r in rows}
         same_as = {dup: orig for dup, orig in same_as.items()
                    if dup not in measured}  # measured then: keep its rows
@@ -500,8 +533,9 @@ def main(argv=None):
         write_json(rows, run)
         print()
     for dup, orig in same_as.items():  # the numbers of the same network
-        # params as built (a maskable conv holds dense weights)
-        params = count_params(build_segmentor(load_config(dup)))
+        # counted as deployed (config_complexity, as get_flops.py): the
+        # same deployed network has the same params
+        params = config_complexity(load_config(dup), flops=False)['params']
         rows += [dict(r, config=dup, same_as=orig, params=params)
                  for r in rows if r['config'] == orig]
     order = {c: i for i, c in enumerate(listed + [p for _, p in PEERS])}
@@ -525,7 +559,10 @@ def main(argv=None):
         'not ours.')
     if args.from_json:
         header += (f' Rendered from that run\'s {osp.basename(json_path)} '
-                   'with --from-json.')
+                   'with --from-json' + (
+                       ' --recount (params and GMACs recounted as '
+                       'get_flops.py counts them now).'
+                       if args.recount else '.'))
         shown = {r['config'] for r in rows}
         missing = [osp.basename(c) for c in listed if c not in shown]
         if missing:

@@ -10,11 +10,18 @@ random image of ``--shape H W``. Unlike mmseg 1.2.2's script this one runs
 (it does not pass both ``input_shape`` and ``inputs``), accepts ``mmseg::``
 config paths and any decode head.
 
+A gradual-grouping config (maskable 1x1 convs) is counted as the network
+it deploys to, in both countings: its maskable convs at alpha 0 as grouped
+convs (``convert_to_grouped``, what ``tools/deploy/convert_grouped.py``
+does to a trained checkpoint).
+
 ``--counting thesis`` is the ESSNet thesis' own counting (weights only,
 MACs, Downsamplers as plain 3x3 stride-2 convs, 3x3 upsampling deconvs at
 their output resolution, one block per decoder stage, 20 classes), which
 reproduces its published (params, GFLOPs) pairs; see
-``mmseg_efficient.utils.thesis_complexity``. It is not a true count.
+``mmseg_efficient.utils.thesis_complexity``. It is not a true count, and
+it refuses a config outside the thesis' family (ERFNet, ESSNetA/B, ESSNet,
+WSPD-Net).
 
 Example:
     python tools/analysis_tools/get_flops.py \
@@ -32,8 +39,7 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 import _bootstrap  # noqa: E402,F401
 from mmengine.config import DictAction  # noqa: E402
 
-from mmseg_efficient.utils import (build_segmentor, load_config,  # noqa: E402
-                                   model_complexity, thesis_complexity)
+from mmseg_efficient.utils import config_complexity, load_config  # noqa
 
 
 def parse_args(argv=None):
@@ -72,20 +78,27 @@ def main(argv=None):
     args = parse_args(argv)
     cfg = load_config(args.config, args.cfg_options)
     line = '=' * 30
+    try:
+        result = config_complexity(cfg, args.shape, args.counting)
+    except ValueError as err:  # --counting thesis outside its family
+        raise SystemExit(f'get_flops.py: {err}') from err
+    grouped = ''
+    if result['grouped_convs']:
+        grouped = (f'Gradual grouping: counted as deployed, its '
+                   f'{result["grouped_convs"]} maskable convs as grouped '
+                   'convs (alpha 0)\n')
     if args.counting == 'thesis':
-        result = thesis_complexity(cfg, args.shape)
         print(f'{line}\nCounting: the ESSNet thesis\' (weights only, MACs, '
               f'Downsamplers as 3x3 s2 convs, 3x3 deconvs at output '
               f'resolution, one block per decoder stage, 20 classes)\n'
-              f'Input shape: {tuple(args.shape)}\n'
+              f'{grouped}Input shape: {tuple(args.shape)}\n'
               f'Flops: {result["gmacs"]:.3f}G (multiply-accumulates)\n'
               f'Params: {result["params"]:,} (weights)\n{line}')
         return result
-    model = build_segmentor(cfg)
-    result = model_complexity(model, args.shape)
     breakdown = ', '.join(f'{k} {v:.3f}G'
                           for k, v in sorted(result['by_operator'].items()))
     print(f'{line}\nCompute type: direct: randomly generated input\n'
+          f'{grouped}'
           f'Input shape: {tuple(args.shape)}\n'
           f'Output shape: {result["output_shape"]}\n'
           f'Flops: {result["gmacs"]:.3f}G (multiply-accumulates)\n'

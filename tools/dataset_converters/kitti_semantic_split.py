@@ -2,10 +2,12 @@
 """Write the reproducible train/val split files of KITTI semantics.
 
 The report (CV3315) trains on 150 and evaluates on 50 of KITTI's 200
-labelled ``training`` frames. This tool shuffles the sorted frame names with
-``--seed`` and writes ``DATA_ROOT/splits/train.txt`` and ``val.txt`` (frame
+labelled ``training`` frames but does not publish which; this split is
+ours. The tool shuffles the sorted frame names with ``--seed`` (default 0)
+and writes ``DATA_ROOT/splits/train.txt`` and ``val.txt`` (frame
 names without suffix), which ``configs/_base_/datasets/kitti_semantics.py``
-reads. Labels are not converted: ``KittiSemanticDataset`` maps the
+reads (with an official or given split, write those two files yourself
+instead). Labels are not converted: ``KittiSemanticDataset`` maps the
 Cityscapes label ids to train ids on the fly.
 
 Example:

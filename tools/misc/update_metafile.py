@@ -3,8 +3,10 @@
 
 For every model of METAFILE, builds its ``Config`` and rewrites
 ``Metadata.Parameters`` (all parameters, auxiliary heads excluded) and, with
-``--flops``, ``Metadata.FLOPs (G)`` (GMACs at ``--shape``, as
-tools/analysis_tools/get_flops.py). Every other field (the paper's claims
+``--flops``, ``Metadata.FLOPs (G)`` (GMACs at ``--shape``), both counted as
+tools/analysis_tools/get_flops.py counts them
+(``mmseg_efficient.utils.config_complexity``: a gradual-grouping config as
+the grouped network it deploys to). Every other field (the paper's claims
 included) is kept; the leading comment lines of the file are kept.
 
     python tools/misc/update_metafile.py configs/essnet/metafile.yaml \
@@ -19,8 +21,7 @@ import yaml
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 import _bootstrap  # noqa: E402,F401
 
-from mmseg_efficient.utils import (build_segmentor, count_params,  # noqa
-                                   load_config, model_complexity)
+from mmseg_efficient.utils import config_complexity, load_config  # noqa
 
 
 class _NoAliasDumper(yaml.SafeDumper):
@@ -50,12 +51,11 @@ def main(argv=None):
         if args.only and not any(s in model['Name'] for s in args.only):
             continue
         cfg = load_config(osp.join(repo, model['Config']))
-        segmentor = build_segmentor(cfg)
+        counts = config_complexity(cfg, args.shape, flops=args.flops)
         md = model.setdefault('Metadata', {})
-        md['Parameters'] = count_params(segmentor)
+        md['Parameters'] = counts['params']
         if args.flops:
-            gmacs = model_complexity(segmentor, args.shape)['gmacs']
-            md['FLOPs (G)'] = round(gmacs, 3)
+            md['FLOPs (G)'] = round(counts['gmacs'], 3)
         print(f"{model['Name']}: {md['Parameters']:,} params"
               + (f", {md['FLOPs (G)']} GMACs" if args.flops else ''))
     with open(args.metafile, 'w') as f:

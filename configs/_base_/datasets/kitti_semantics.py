@@ -1,9 +1,10 @@
 # KITTI semantic segmentation (``data_semantics`` as downloaded):
 # training/image_2 + training/semantic (Cityscapes label ids, mapped to the
 # 19 train ids on the fly by KittiSemanticDataset), frames of about
-# 1242x375 (not all the same size, none a multiple of 32). The 150/50
-# train/val split of the report (a subset of KITTI's 200 labelled frames)
-# is written by
+# 1242x375 (not all the same size, none a multiple of 32). Our 150/50
+# train/val split of KITTI's 200 labelled frames (a seeded draw, seed 0;
+# the report's own split is not published, so its numbers are not
+# comparable on it) is written by
 #   python tools/dataset_converters/kitti_semantic_split.py \
 #       data/kitti_semantics
 # Training and testing run at the native size: single-scale training crops

@@ -15,7 +15,8 @@ from mmseg.registry import MODELS
 from torch.nn.modules.batchnorm import _BatchNorm
 
 from ..layers.efficientseg_blocks import (EFFICIENTSEG_INIT, build_bneck,
-                                          efficientseg_specs, skip_channels)
+                                          efficientseg_specs, keep_init_cfg,
+                                          skip_channels)
 from ..utils import check_out_indices
 
 
@@ -122,6 +123,14 @@ class EfficientSegEncoder(BaseModule):
                 conv_cfg=conv_cfg,
                 norm_cfg=norm_cfg,
                 act_cfg=act_cfg))
+
+    def init_weights(self):
+        """``init_cfg`` (the authors' Kaiming-uniform by default), not
+        overwritten by mmcv's ``ConvModule.init_weights`` (see
+        :func:`keep_init_cfg`)."""
+        if self.init_cfg:
+            keep_init_cfg(self)
+        super().init_weights()
 
     def forward(self, x: torch.Tensor) -> Tuple[torch.Tensor, ...]:
         """The skips (inputs of the stride-2 bnecks) and the bottleneck

@@ -17,7 +17,8 @@ from mmseg.models.utils import resize
 from mmseg.registry import MODELS
 
 from ..layers.efficientseg_blocks import (EFFICIENTSEG_INIT, build_bneck,
-                                          efficientseg_specs, skip_channels)
+                                          efficientseg_specs, keep_init_cfg,
+                                          skip_channels)
 
 
 
@@ -155,6 +156,14 @@ class EfficientSegHead(BaseDecodeHead):
         self.logits_act = (
             build_activation_layer(logits_act_cfg)
             if logits_act_cfg is not None else None)
+
+    def init_weights(self):
+        """``init_cfg`` (the authors' Kaiming-uniform by default), not
+        overwritten by mmcv's ``ConvModule.init_weights`` (see
+        :func:`keep_init_cfg`)."""
+        if self.init_cfg:
+            keep_init_cfg(self)
+        super().init_weights()
 
     def forward(self, inputs: List[torch.Tensor]) -> torch.Tensor:
         """Logits at twice the resolution of the first skip (the input's)."""

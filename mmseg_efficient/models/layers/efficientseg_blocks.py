@@ -14,6 +14,8 @@ config sets ``width`` once for each and the head checks that its
 """
 from typing import List, NamedTuple, Optional, Sequence
 
+import torch.nn as nn
+from mmcv.cnn import ConvModule
 from mmseg.models.utils import InvertedResidualV3, make_divisible
 
 # MobileNetV3-Large as the authors write it (``enc_config``):
@@ -52,6 +54,26 @@ EFFICIENTSEG_INIT = [
         distribution='uniform'),
     dict(type='Constant', val=1, layer=['_BatchNorm', 'GroupNorm'])
 ]
+
+
+def keep_init_cfg(module: nn.Module) -> None:
+    """Let the ``init_cfg`` of ``module`` (e.g. :data:`EFFICIENTSEG_INIT`)
+    stand for its ``ConvModule`` s.
+
+    mmengine's ``BaseModule.init_weights`` applies a module's ``init_cfg``
+    first and then calls its children's ``init_weights``; mmcv's
+    ``ConvModule.init_weights`` would then re-initialise the convs
+    (Kaiming-normal, fan_out) and undo the authors' Kaiming-uniform
+    (fan_in). Marking every ``ConvModule`` below ``module`` as initialised
+    skips that. Call it in ``init_weights`` before ``super().init_weights()``
+    when ``init_cfg`` is set.
+
+    Args:
+        module (nn.Module): The module whose ``init_cfg`` should stand.
+    """
+    for m in module.modules():
+        if isinstance(m, ConvModule):
+            m.is_init = True
 
 
 

@@ -181,8 +181,8 @@ class MaskedGroupConv2d(nn.Conv2d):
                 0, since the result would then differ from this layer.
                 Default: True.
         """
-        alpha = float(self.alpha)
-        if check_alpha and alpha != 0.0:
+        alpha = float(self.alpha) if check_alpha else 0.0
+        if alpha != 0.0:
             raise ValueError(
                 f'Cannot convert a MaskedGroupConv2d with alpha={alpha:g} to '
                 f'a grouped conv: only alpha=0 is a grouped conv (train '
@@ -345,7 +345,8 @@ def check_alpha_zero(model: nn.Module, source: str = 'the model') -> int:
     return len(convs)
 
 
-def convert_to_grouped(model: nn.Module) -> nn.Module:
+def convert_to_grouped(model: nn.Module,
+                       set_alpha_zero: bool = False) -> nn.Module:
     """Replace every ``MaskedGroupConv2d`` of ``model`` in place by its
     ``nn.Conv2d(groups=g)`` (see :meth:`MaskedGroupConv2d.to_grouped`).
 
@@ -356,6 +357,11 @@ def convert_to_grouped(model: nn.Module) -> nn.Module:
     Args:
         model (nn.Module): The model (a wrapper is unwrapped); if it is a
             ``MaskedGroupConv2d`` itself the converted conv is returned.
+        set_alpha_zero (bool): First set ``alpha`` of every maskable conv
+            to 0: the network a gradual-grouping config deploys to, for
+            counting and random-weight measurements (a trained checkpoint
+            with ``alpha != 0`` must be refused instead). Works on the
+            ``meta`` device. Default: False.
 
     Returns:
         nn.Module: ``model`` (or the converted conv).
@@ -364,15 +370,19 @@ def convert_to_grouped(model: nn.Module) -> nn.Module:
         AlphaNotZeroError: Naming each maskable conv whose ``alpha`` is
             not 0.
     """
-    check_alpha_zero(model)
     convs = get_masked_convs(model)
+    if set_alpha_zero:
+        for _, conv in convs:
+            conv.set_alpha(0.0)
+    else:
+        check_alpha_zero(model)
     root = _unwrap(model)
     if isinstance(root, MaskedGroupConv2d):
-        return root.to_grouped()
+        return root.to_grouped(check_alpha=False)
     for name, conv in convs:
         parent_name, _, child = name.rpartition('.')
         parent = root.get_submodule(parent_name) if parent_name else root
-        setattr(parent, child, conv.to_grouped())
+        setattr(parent, child, conv.to_grouped(check_alpha=False))
     return model
 
 

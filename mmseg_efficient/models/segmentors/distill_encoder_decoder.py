@@ -5,6 +5,7 @@ import os.path as osp
 from typing import Optional, Union
 
 import torch
+from mmengine.config import Config
 from mmengine.model import revert_sync_batchnorm
 from mmengine.runner.checkpoint import load_checkpoint
 from mmseg.models.segmentors import EncoderDecoder
@@ -12,6 +13,9 @@ from mmseg.models.utils import resize
 from mmseg.registry import MODELS
 from mmseg.utils import add_prefix
 from torch import Tensor
+
+from ..utils.config_helpers import (drop_class_weight_files,
+                                    resolve_config_path)
 
 
 @MODELS.register_module()
@@ -68,8 +72,8 @@ class DistillEncoderDecoder(EncoderDecoder):
     @classmethod
     def _teacher_model_cfg(cls, teacher_config) -> dict:
         if isinstance(teacher_config, str):
-            from mmseg_efficient.utils import load_config
-            model = load_config(teacher_config).get('model')
+            model = Config.fromfile(
+                resolve_config_path(teacher_config)).get('model')
             if model is None:
                 raise KeyError(f'teacher_config {teacher_config} has no '
                                '`model`')
@@ -78,21 +82,8 @@ class DistillEncoderDecoder(EncoderDecoder):
         else:
             raise TypeError('teacher_config must be a config path or a '
                             f'model dict, got {type(teacher_config).__name__}')
-        cls._drop_class_weight_files(model)
+        drop_class_weight_files(model)
         return model
-
-    @classmethod
-    def _drop_class_weight_files(cls, cfg) -> None:
-        """The teacher's losses are never computed: a ``class_weight``
-        file (read when a loss is built) is not needed to build it."""
-        if isinstance(cfg, dict):
-            if isinstance(cfg.get('class_weight'), str):
-                cfg['class_weight'] = None
-            for value in cfg.values():
-                cls._drop_class_weight_files(value)
-        elif isinstance(cfg, (list, tuple)):
-            for value in cfg:
-                cls._drop_class_weight_files(value)
 
     def _check_normalisation(self, teacher) -> None:
         """Both networks see the student's preprocessed batch: their mean /

@@ -5,6 +5,8 @@ from mmengine.model.weight_init import PretrainedInit, update_init_info
 
 from mmseg.registry import WEIGHT_INITIALIZERS
 
+from .checkpoint_loading import load_checkpoint_strict
+
 
 @WEIGHT_INITIALIZERS.register_module(name='Pretrained')
 class StrictPretrainedInit(PretrainedInit):
@@ -17,9 +19,9 @@ class StrictPretrainedInit(PretrainedInit):
     encoder. With ``strict=True`` every key of the module must come from the
     checkpoint (the keys under ``prefix``, prefix removed) and nothing else
     may be there, shapes included; otherwise
-    :class:`~mmseg_efficient.utils.CheckpointMismatchError` names the keys
-    (through :func:`~mmseg_efficient.utils.load_checkpoint_strict`, the
-    tools' strict loader). ``strict=False`` (the default) is mmengine's
+    :class:`~.checkpoint_loading.CheckpointMismatchError` names the keys
+    (through :func:`~.checkpoint_loading.load_checkpoint_strict`, the
+    tools' strict loader too). ``strict=False`` (the default) is mmengine's
     behaviour unchanged.
 
     Registered as ``'Pretrained'`` in mmseg's ``WEIGHT_INITIALIZERS`` (a
@@ -45,7 +47,6 @@ class StrictPretrainedInit(PretrainedInit):
     def __call__(self, module):
         if not self.strict:
             return super().__call__(module)
-        from mmseg_efficient.utils import load_checkpoint_strict
         what = f'load {self.prefix} in model' if self.prefix else \
             'load model'
         print_log(f'{what} from: {self.checkpoint} (strict)',

@@ -99,3 +99,34 @@ def test_norm_eval_keeps_bn_frozen():
     bns = [m for m in enc.modules() if isinstance(m, torch.nn.BatchNorm2d)]
     assert bns and not any(m.training for m in bns)
     assert _encoder(width=0.5).train().stem.bn.training
+
+
+def test_every_conv_is_initialised_as_the_authors_kaiming_uniform():
+    """The authors' ``kaiming_uniform_`` (fan_in, gain sqrt(2)) on every
+    conv of the encoder and the decoder, the stem included: mmcv's
+    ``ConvModule.init_weights`` (Kaiming-normal, fan_out) must not replace
+    it. A uniform init stays within its bound sqrt(6 / fan_in); the stem's
+    fan_in is 27, so its std is sqrt(2 / 27) = 0.272 (0.093 under mmcv's
+    fan_out init)."""
+    init_default_scope('mmseg')
+    torch.manual_seed(0)
+    model = MODELS.build(
+        dict(
+            type='EncoderDecoder',
+            backbone=dict(type='EfficientSegEncoder', width=0.5),
+            decode_head=dict(
+                type='EfficientSegHead', width=0.5, num_classes=19)))
+    model.init_weights()
+    stem = model.backbone.stem.conv.weight
+    assert stem.std().item() == pytest.approx((2 / 27)**0.5, rel=0.1)
+    convs = [(name, m) for name, m in model.named_modules()
+             if isinstance(m, torch.nn.Conv2d)]
+    assert len(convs) > 50
+    for name, conv in convs:
+        w = conv.weight
+        fan_in = w.shape[1] * w.shape[2] * w.shape[3]
+        bound = (6 / fan_in)**0.5
+        assert w.abs().max().item() <= bound * (1 + 1e-6), name
+        if w.numel() >= 2000:  # enough samples for the std
+            assert w.std().item() == pytest.approx(
+                bound / 3**0.5, rel=0.1), name
