@@ -22,7 +22,8 @@ from conftest import REPO
 from mmengine.config import Config
 
 import mmseg_efficient  # noqa: F401
-from mmseg_efficient.utils.analysis import _drop_file_class_weights
+from mmseg_efficient.models.utils.config_helpers import \
+    drop_class_weight_files
 
 CONFIG_ROOT = osp.join(REPO, 'configs')
 SEG_CONFIGS = sorted(
@@ -52,7 +53,7 @@ def small_inference_config(config: str) -> Config:
         for step in pipeline:
             if step['type'] == 'Resize':
                 step['scale'] = (96, 48)
-    _drop_file_class_weights(cfg.model)
+    drop_class_weight_files(cfg.model)
     if cfg.model.get('test_cfg', {}).get('mode') == 'slide':
         cfg.model.test_cfg.crop_size = (32, 48)
         cfg.model.test_cfg.stride = (24, 32)

@@ -19,7 +19,8 @@ from conftest import REPO, load_tool
 from mmengine.config import Config
 
 import mmseg_efficient  # noqa: F401
-from mmseg_efficient.utils.analysis import _drop_file_class_weights
+from mmseg_efficient.models.utils.config_helpers import \
+    drop_class_weight_files
 
 pytestmark = [
     pytest.mark.slow,
@@ -61,7 +62,7 @@ def images(tmp_path_factory):
 
 def _model_cfg(config):
     cfg = Config.fromfile(osp.join(REPO, 'configs', config))
-    _drop_file_class_weights(cfg.model)  # the files are not in the repo
+    drop_class_weight_files(cfg.model)  # the files are not in the repo
     if cfg.model.backbone.get('init_cfg'):
         cfg.model.backbone.init_cfg = None  # phase-2 encoder checkpoints
     for step in cfg.test_pipeline:
