@@ -33,6 +33,11 @@ name (:data:`PATCHES`). Each piece is covered by ``tests/test_compat.py``.
    ``device_ids`` to DDP. Without CUDA we initialise the process group
    without touching CUDA, and register (in mmseg's scope) a DDP wrapper that
    drops ``device_ids`` and reverts SyncBN for CPU modules.
+5. Distributed validation with rank 0's buffers: mmengine's DDP wrapper
+   validates and tests each process's share of the data with that
+   process's own BN statistics, which drift from rank 0's (those the
+   checkpoint holds) during training; rank 0's are broadcast first
+   (:func:`sync_buffers_for_eval`).
 
 ``pkg_resources`` (needed by mmengine for ``mmseg::`` config paths) is
 provided by pinning ``setuptools<82`` in ``setup.py`` (82 removed it); its
@@ -55,7 +60,8 @@ import torch
 
 __all__ = ['apply_compat', 'APPLIED', 'SKIPPED', 'PATCHES',
            'SAFE_CHECKPOINT_GLOBALS', 'UnsafeCheckpointError',
-           'safe_torch_load']
+           'history_buffer_getattr', 'safe_torch_load',
+           'sync_buffers_for_eval']
 
 #: Fixes active in this process: name -> why its probe found the bug.
 APPLIED: Dict[str, str] = {}
@@ -166,11 +172,83 @@ class UnsafeCheckpointError(pickle.UnpicklingError):
     """A checkpoint holds a pickled object outside the allow-list."""
 
 
+def _statistics_method_names(history_buffer) -> set:
+    """Names under which ``HistoryBuffer`` keeps statistics methods that are
+    its own plain functions (``min``, ``max``, ``current``, ``mean``)."""
+    names = {'min', 'max', 'current', 'mean'}
+    names.update(history_buffer._statistics_methods)
+    return {
+        n
+        for n in names if inspect.isfunction(vars(history_buffer).get(n))
+    }
+
+
+def history_buffer_getattr(obj, name):
+    """What a checkpoint's ``builtins.getattr`` resolves to: a restricted
+    reconstruction that looks up only ``HistoryBuffer``'s own statistics
+    methods (``getattr(HistoryBuffer, 'mean')``, how protocol-2 pickles
+    name them). Anything else (``getattr(getattr, '__self__')`` leads to
+    ``builtins.exec`` and ``__import__``) is refused.
+
+    Raises:
+        pickle.UnpicklingError: Any other object or attribute.
+    """
+    from mmengine.logging import HistoryBuffer
+    if obj is HistoryBuffer and isinstance(name, str) \
+            and name in _statistics_method_names(HistoryBuffer):
+        return vars(HistoryBuffer)[name]
+    what = 'getattr' if obj is history_buffer_getattr else (
+        getattr(obj, '__qualname__', None) or type(obj).__name__)
+    raise pickle.UnpicklingError(
+        f'Unsupported attribute lookup getattr({what}, {name!r}): '
+        'checkpoints may only name HistoryBuffer\'s statistics methods '
+        f'({", ".join(sorted(_statistics_method_names(HistoryBuffer)))}) '
+        'through getattr')
+
+
+def _check_history_buffers(loaded, registry_before: dict, name: str) -> None:
+    """After a load: ``HistoryBuffer.__setstate__`` merges a checkpoint's
+    ``statistics_methods`` into the *class-wide* registry, and a crafted
+    state could give an instance a ``_statistics_methods`` of its own. Both
+    may hold only ``HistoryBuffer``'s own functions; otherwise the registry
+    is restored and the checkpoint refused."""
+    from mmengine.logging import HistoryBuffer
+    registry = HistoryBuffer._statistics_methods
+    bad = [
+        k for k, v in registry.items()
+        if v is not registry_before.get(k)
+        and v is not vars(HistoryBuffer).get(k)
+    ]
+    if not bad:
+        stack, seen = [loaded], 0
+        while stack and seen < 100000:
+            item = stack.pop()
+            seen += 1
+            if isinstance(item, dict):
+                stack.extend(item.values())
+            elif isinstance(item, (list, tuple)):
+                stack.extend(item)
+            elif isinstance(item, HistoryBuffer):
+                own = vars(item).get('_statistics_methods')
+                if own is not None:
+                    bad.append('an instance\'s own _statistics_methods')
+                    break
+    if bad:
+        registry.clear()
+        registry.update(registry_before)
+        raise UnsafeCheckpointError(
+            f'Refusing to load checkpoint {name}: its message hub sets '
+            f'HistoryBuffer statistics methods ({", ".join(map(str, bad))}) '
+            'to objects that are not HistoryBuffer\'s own methods. Only '
+            'load checkpoints from sources you trust.')
+
+
 def _safe_checkpoint_globals() -> list:
     """Exactly the non-tensor types mmengine writes into its checkpoints:
     the message hub's ``HistoryBuffer`` (whose ``_statistics_methods`` dict
-    pickles its functions through ``getattr``) and the numpy scalars/arrays
-    it logs."""
+    pickles its functions through ``getattr``, resolved by
+    :func:`history_buffer_getattr`, never the builtin) and the numpy
+    scalars/arrays it logs."""
     import numpy as np
     from mmengine.logging import HistoryBuffer
     # numpy 2 moved numpy.core to numpy._core (the old name warns).
@@ -183,10 +261,11 @@ def _safe_checkpoint_globals() -> list:
         np.dtype,
         multiarray._reconstruct,
         multiarray.scalar,
-        # HistoryBuffer pickles its statistics methods through getattr; the
-        # weights-only unpickler still refuses to *call* anything that is
-        # not itself allow-listed.
-        getattr,
+        # HistoryBuffer pickles its statistics methods through getattr: the
+        # builtin would reach exec and __import__ (getattr(getattr,
+        # '__self__') is the builtins module), so a restricted lookup
+        # stands in for it.
+        (history_buffer_getattr, 'builtins.getattr'),
     ]
     # numpy>=1.25 pickles dtypes through their numpy.dtypes classes.
     dtypes = getattr(np, 'dtypes', None)
@@ -221,10 +300,18 @@ def safe_torch_load(filename, map_location=None):
         check_checkpoint_file(filename)
     if not SAFE_CHECKPOINT_GLOBALS:
         SAFE_CHECKPOINT_GLOBALS.extend(_safe_checkpoint_globals())
+    from mmengine.logging import HistoryBuffer
+    registry_before = dict(HistoryBuffer._statistics_methods)
     with torch.serialization.safe_globals(SAFE_CHECKPOINT_GLOBALS):
         try:
-            return torch.load(
+            loaded = torch.load(
                 filename, map_location=map_location, weights_only=True)
+            _check_history_buffers(
+                loaded, registry_before,
+                filename if isinstance(filename, str) else repr(filename))
+            return loaded
+        except UnsafeCheckpointError:
+            raise
         except pickle.UnpicklingError as err:
             name = filename if isinstance(filename, str) else repr(filename)
             lines = str(err).strip().splitlines()
@@ -400,6 +487,81 @@ def _patch_cpu_distributed() -> bool:
     return True
 
 
+# ---------------------------------------------------------------------------
+# 5. distributed validation with rank 0's buffers
+# ---------------------------------------------------------------------------
+def sync_buffers_for_eval(ddp_model) -> bool:
+    """Give every process rank 0's buffers (BN running statistics), once
+    after each training phase, before the wrapped model validates or tests.
+
+    DDP broadcasts rank 0's buffers before each *training* forward only, and
+    each process then updates its own copy: after the last step the ranks'
+    BN statistics differ, rank 0 saves its own into the checkpoint, and
+    mmengine's ``val_step`` / ``test_step`` evaluate each rank's share of the
+    data with that rank's statistics. With this sync every process evaluates
+    exactly the model the checkpoint holds.
+
+    Returns:
+        bool: Whether buffers were broadcast now.
+    """
+    import torch.distributed as torch_dist
+    if getattr(ddp_model, '_mmseg_efficient_buffers_synced', False) or \
+            not (torch_dist.is_available() and torch_dist.is_initialized()):
+        return False
+    group = getattr(ddp_model, 'process_group', None)
+    src = 0 if group is None else torch_dist.get_global_rank(group, 0)
+    with torch.no_grad():
+        for buf in ddp_model.module.buffers():
+            torch_dist.broadcast(buf, src=src, group=group)
+    ddp_model._mmseg_efficient_buffers_synced = True
+    return True
+
+
+def _probe_ddp_eval_buffers() -> Optional[str]:
+    from mmengine.model import MMDistributedDataParallel
+    val_step = MMDistributedDataParallel.val_step
+    if getattr(val_step, '__mmseg_efficient__', False):
+        return 'already patched in this process'
+    if 'buffer' in inspect.getsource(val_step):
+        return None
+    return ("mmengine's MMDistributedDataParallel.val_step/test_step use "
+            "each process's own BN statistics, which drift from rank 0's "
+            '(the checkpoint\'s) after training steps, so distributed '
+            'validation differs from testing the saved checkpoint')
+
+
+def _patch_ddp_eval_buffers() -> bool:
+    from mmengine.model import MMDistributedDataParallel as DDP
+    if getattr(DDP.val_step, '__mmseg_efficient__', False):
+        return True
+    train_step, val_step, test_step = DDP.train_step, DDP.val_step, \
+        DDP.test_step
+
+    def patched_train_step(self, data, optim_wrapper):
+        self._mmseg_efficient_buffers_synced = False
+        return train_step(self, data, optim_wrapper)
+
+    def patched_val_step(self, data):
+        sync_buffers_for_eval(self)
+        return val_step(self, data)
+
+    def patched_test_step(self, data):
+        sync_buffers_for_eval(self)
+        return test_step(self, data)
+
+    for new, old in ((patched_train_step, train_step),
+                     (patched_val_step, val_step),
+                     (patched_test_step, test_step)):
+        new.__mmseg_efficient__ = True
+        new.__wrapped__ = old
+        new.__name__ = new.__qualname__ = old.__name__
+        new.__doc__ = (f'mmengine\'s {old.__name__}; evaluation uses rank '
+                       '0\'s buffers (mmseg_efficient.compat.'
+                       'sync_buffers_for_eval).')
+        setattr(DDP, old.__name__, new)
+    return True
+
+
 def _probe_pkg_resources() -> Optional[str]:
     from mmengine.utils import package_utils
     if 'pkg_resources' not in inspect.getsource(package_utils):
@@ -439,6 +601,7 @@ PATCHES: Dict[str, Tuple[Callable[[], Optional[str]], Callable[[], bool]]] = {
     'pkg_resources': (_probe_pkg_resources, check_pkg_resources),
     'weighted_cross_entropy': (_probe_cross_entropy, _patch_cross_entropy),
     'cpu_distributed': (_probe_cpu_distributed, _patch_cpu_distributed),
+    'ddp_eval_buffers': (_probe_ddp_eval_buffers, _patch_ddp_eval_buffers),
 }
 
 
