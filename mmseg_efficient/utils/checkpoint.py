@@ -210,7 +210,9 @@ def load_checkpoint_strict(model: torch.nn.Module,
                            prefix: Optional[str] = None,
                            partial_hint: str = (
                                'pass --allow-partial-checkpoint '
-                               '(allow_partial=True)')) -> dict:
+                               '(allow_partial=True)'),
+                           what: Optional[str] = None,
+                           hint: Optional[str] = None) -> dict:
     """Load ``filename`` into ``model``, refusing a checkpoint that does not
     fit.
 
@@ -238,6 +240,10 @@ def load_checkpoint_strict(model: torch.nn.Module,
             keys does not fit. Default: None (all keys).
         partial_hint (str): How the caller loads only what fits, for the
             error message. Default: the tools' ``--allow-partial-checkpoint``.
+        what (str, optional): How the error names the checkpoint, e.g.
+            ``'The teacher checkpoint'``. Default: ``'Checkpoint'``.
+        hint (str, optional): The error's last sentence, in place of the
+            one that suggests another config and ``partial_hint``.
 
     Returns:
         dict: The loaded checkpoint (as ``torch.load`` returned it).
@@ -259,7 +265,7 @@ def load_checkpoint_strict(model: torch.nn.Module,
     for pattern, repl in revise_keys:
         state_dict = {re.sub(pattern, repl, k): v
                       for k, v in state_dict.items()}
-    what = 'Checkpoint'
+    what = what or 'Checkpoint'
     if prefix:
         what = f"The '{prefix}' weights of checkpoint"
         state_dict = {k[len(prefix):]: v
@@ -273,8 +279,9 @@ def load_checkpoint_strict(model: torch.nn.Module,
                f'({type(target).__name__}): ' + '; '.join(parts) + '.')
         if not allow_partial:
             raise CheckpointMismatchError(
-                msg + ' Was it trained with another config? To load only '
-                f'the weights that fit, {partial_hint}.')
+                msg + ' ' + (hint or 'Was it trained with another config? To '
+                             f'load only the weights that fit, '
+                             f'{partial_hint}.'))
         print_log(msg + ' Loading the weights that fit (allow_partial).',
                   logger=logger, level=logging.WARNING)
     # only what fits: mmengine's loader would also warn about the rest
