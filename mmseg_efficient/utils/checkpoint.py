@@ -555,7 +555,7 @@ def find_resume_checkpoint(work_dir: str,
         why = _loadable(path)
         if why is None:
             warn(f'--resume: {reason}; resuming from the newest complete '
-                 f'checkpoint in {ckpt_dir}: {path}' +
+                 f'checkpoint {path}' +
                  (f' (skipped: {"; ".join(skipped.values())})'
                   if skipped else ''))
             return path
