@@ -366,3 +366,20 @@ def test_ddp_validation_uses_the_checkpoint_statistics(tmp_path):
             got = torch.load(str(tmp_path / f'{step}_{rank}.pth'))
             torch.testing.assert_close(got, expected, msg=f'{step} rank '
                                        f'{rank}')
+
+
+def test_ddp_eval_buffers_fix_is_probed_and_switchable(monkeypatch):
+    from mmengine.model import MMDistributedDataParallel
+
+    from mmseg_efficient import compat
+    assert compat.APPLIED['ddp_eval_buffers']
+    assert MMDistributedDataParallel.val_step.__mmseg_efficient__
+
+    def val_step(self, data):  # an upstream whose val_step syncs buffers
+        self.sync_buffers()
+        return self.module.val_step(data)
+
+    monkeypatch.setattr(MMDistributedDataParallel, 'val_step', val_step)
+    assert compat._probe_ddp_eval_buffers() is None
+    monkeypatch.setenv('MMSEG_EFFICIENT_NO_COMPAT', 'ddp_eval_buffers')
+    assert compat.disabled_patches() == {'ddp_eval_buffers'}
