@@ -52,6 +52,7 @@ def test_resume_into_another_models_work_dir(street_data, tmp_path):
     _erfnet_checkpoint(ckpt)
     (work / 'last_checkpoint').write_text(ckpt)
     (work / '.iter_4.pth.0a1b2c3d.tmp').write_bytes(b'')  # a killed save
+    before = _digest(work)
     train = load_tool('tools/train.py')
     with pytest.raises(ResumeError) as info:
         train.main([ESSNET_D, '--work-dir', str(work), '--resume',
@@ -65,6 +66,8 @@ def test_resume_into_another_models_work_dir(street_data, tmp_path):
     # nothing written; the temporary file is gone (the log line is tested
     # in tests/test_utils/test_run_reliability.py)
     assert sorted(os.listdir(work)) == ['iter_2.pth', 'last_checkpoint']
+    assert _digest(work) == {k: v for k, v in before.items()
+                             if not k.endswith('.tmp')}
 
 
 def test_distill_teacher_of_another_architecture(tmp_path):
@@ -140,7 +143,8 @@ def test_benchmark_exits_nonzero_naming_failed_configs(tmp_path, capsys):
 
 
 # -- launch scripts with spaces in paths -----------------------------------
-_RECORDER = '#!/bin/sh\nprintf "%s\\n" "$@" >> "{record}"\necho >> "{record}"\n'
+_RECORDER = ('#!/bin/sh\nprintf "%s\\n" "$@" >> "{record}"\n'
+             'echo >> "{record}"\n')
 
 
 def _fake_tools(tmp_path, scripts, command):
