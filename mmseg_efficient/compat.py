@@ -280,6 +280,36 @@ def _safe_checkpoint_globals() -> list:
 SAFE_CHECKPOINT_GLOBALS: list = []
 
 
+class _without_builtin_getattr:
+    """While our loader runs, torch's process-wide allow-list holds no
+    other ``builtins.getattr`` than :func:`history_buffer_getattr` (code
+    that called ``torch.serialization.add_safe_globals([getattr])`` would
+    otherwise win the name half of the time: torch keys its allow-list by
+    name from a set). Restored afterwards."""
+
+    def __enter__(self):
+        serialization = torch.serialization
+        self.saved = list(serialization.get_safe_globals())
+        keep = [
+            g for g in self.saved
+            if g is not getattr and not (isinstance(g, tuple) and len(g) == 2
+                                         and g[1] == 'builtins.getattr'
+                                         and g[0] is not
+                                         history_buffer_getattr)
+        ]
+        if len(keep) != len(self.saved):
+            serialization.clear_safe_globals()
+            serialization.add_safe_globals(keep)
+        else:
+            self.saved = None
+        return self
+
+    def __exit__(self, *exc):
+        if self.saved is not None:
+            torch.serialization.clear_safe_globals()
+            torch.serialization.add_safe_globals(self.saved)
+
+
 def safe_torch_load(filename, map_location=None):
     """``torch.load`` with ``weights_only=True`` and mmengine's allow-list.
 
@@ -302,7 +332,8 @@ def safe_torch_load(filename, map_location=None):
         SAFE_CHECKPOINT_GLOBALS.extend(_safe_checkpoint_globals())
     from mmengine.logging import HistoryBuffer
     registry_before = dict(HistoryBuffer._statistics_methods)
-    with torch.serialization.safe_globals(SAFE_CHECKPOINT_GLOBALS):
+    with torch.serialization.safe_globals(SAFE_CHECKPOINT_GLOBALS), \
+            _without_builtin_getattr():
         try:
             loaded = torch.load(
                 filename, map_location=map_location, weights_only=True)

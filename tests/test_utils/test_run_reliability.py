@@ -258,6 +258,25 @@ def test_crafted_getattr_chains_are_refused(tmp_path, statistics_registry):
         assert not marker.exists()
 
 
+def test_crafted_getattr_refused_even_if_getattr_was_allowed(
+        tmp_path, statistics_registry):
+    """Code elsewhere in the process may have allow-listed the builtin
+    getattr in torch (torch keys its allow-list by name, from a set): our
+    loader still refuses, and leaves that process-wide list as it was."""
+    path = str(tmp_path / 'exec.pth')
+    _save(path, dict(e=_GetAttr(BUILTINS, 'exec')))
+    saved = torch.serialization.get_safe_globals()
+    torch.serialization.add_safe_globals([getattr])
+    try:
+        for _ in range(3):  # either order of torch's set
+            with pytest.raises(UnsafeCheckpointError, match='getattr'):
+                safe_torch_load(path)
+        assert getattr in torch.serialization.get_safe_globals()
+    finally:
+        torch.serialization.clear_safe_globals()
+        torch.serialization.add_safe_globals(saved)
+
+
 def test_crafted_history_buffer_statistics_are_refused(tmp_path,
                                                        statistics_registry):
     """A message hub whose HistoryBuffer statistics methods are anything but
