@@ -131,7 +131,7 @@ def main(argv=None):
             cfg.load_from = resume_from
     elif not args.resume:
         warn_existing_checkpoints(ckpt_dir)
-    if cfg.resume and cfg.get('load_from'):
+    if cfg.resume and cfg.get('load_from') and osp.isfile(cfg.load_from):
         # mmengine would load what fits, warn, and crash in the optimizer
         check_resume_checkpoint_fits(
             build_segmentor(cfg, drop_auxiliary=False), cfg.load_from,
