@@ -35,8 +35,8 @@ import os.path as osp
 import sys
 
 __all__ = ['install', 'installed', 'build_mmcv_ops_stub',
-           'fix_complexity_info', 'mmcv_ops_compiled',
-           'safe_checkpoint_globals']
+           'fix_complexity_info', 'history_buffer_getattr',
+           'mmcv_ops_compiled', 'safe_checkpoint_globals']
 
 #: The name of this hook in ``MMSEG_EFFICIENT_NO_COMPAT``; the names of the
 #: compat fixes its two parts stand for turn those parts off too.
@@ -130,11 +130,49 @@ def build_mmcv_ops_stub(module) -> None:
     module.PSAMask = None
 
 
+def _statistics_method_names(history_buffer) -> set:
+    """Names under which ``HistoryBuffer`` keeps statistics methods that are
+    its own plain functions (``min``, ``max``, ``current``, ``mean``)."""
+    import inspect
+    names = {'min', 'max', 'current', 'mean'}
+    names.update(history_buffer._statistics_methods)
+    return {
+        n
+        for n in names if inspect.isfunction(vars(history_buffer).get(n))
+    }
+
+
+def history_buffer_getattr(obj, name):
+    """What a checkpoint's ``builtins.getattr`` resolves to: a restricted
+    reconstruction that looks up only ``HistoryBuffer``'s own statistics
+    methods (``getattr(HistoryBuffer, 'mean')``, how protocol-2 pickles
+    name them). Anything else (``getattr(getattr, '__self__')`` leads to
+    ``builtins.exec`` and ``__import__``) is refused.
+
+    Raises:
+        pickle.UnpicklingError: Any other object or attribute.
+    """
+    import pickle
+
+    from mmengine.logging import HistoryBuffer
+    if obj is HistoryBuffer and isinstance(name, str) \
+            and name in _statistics_method_names(HistoryBuffer):
+        return vars(HistoryBuffer)[name]
+    what = 'getattr' if obj is history_buffer_getattr else (
+        getattr(obj, '__qualname__', None) or type(obj).__name__)
+    raise pickle.UnpicklingError(
+        f'Unsupported attribute lookup getattr({what}, {name!r}): '
+        'checkpoints may only name HistoryBuffer\'s statistics methods '
+        f'({", ".join(sorted(_statistics_method_names(HistoryBuffer)))}) '
+        'through getattr')
+
+
 def safe_checkpoint_globals() -> list:
     """Exactly the non-tensor types mmengine writes into its checkpoints:
     the message hub's ``HistoryBuffer`` (whose ``_statistics_methods`` dict
-    pickles its functions through ``getattr``) and the numpy scalars/arrays
-    it logs."""
+    pickles its functions through ``getattr``, resolved by
+    :func:`history_buffer_getattr`, never the builtin) and the numpy
+    scalars/arrays it logs."""
     import numpy as np
     from mmengine.logging import HistoryBuffer
     # numpy 2 moved numpy.core to numpy._core (the old name warns).
@@ -147,10 +185,11 @@ def safe_checkpoint_globals() -> list:
         np.dtype,
         multiarray._reconstruct,
         multiarray.scalar,
-        # HistoryBuffer pickles its statistics methods through getattr; the
-        # weights-only unpickler still refuses to *call* anything that is
-        # not itself allow-listed.
-        getattr,
+        # HistoryBuffer pickles its statistics methods through getattr: the
+        # builtin would reach exec and __import__ (getattr(getattr,
+        # '__self__') is the builtins module), so a restricted lookup
+        # stands in for it.
+        (history_buffer_getattr, 'builtins.getattr'),
     ]
     # numpy>=1.25 pickles dtypes through their numpy.dtypes classes.
     dtypes = getattr(np, 'dtypes', None)

@@ -58,6 +58,11 @@ name (:data:`PATCHES`). Each piece is covered by ``tests/test_compat.py``.
    TorchScript exporter, so its ``torch2onnx`` fails (``No module named
    'onnxscript'``). ``dynamo`` now defaults to False; passing it explicitly
    is honoured.
+9. Distributed validation with rank 0's buffers: mmengine's DDP wrapper
+   validates and tests each process's share of the data with that
+   process's own BN statistics, which drift from rank 0's (those the
+   checkpoint holds) during training; rank 0's are broadcast first
+   (:func:`sync_buffers_for_eval`).
 
 ``pkg_resources`` (needed by mmengine for ``mmseg::`` config paths) is
 provided by pinning ``setuptools<82`` in ``setup.py`` (82 removed it); its
@@ -79,11 +84,14 @@ from typing import Callable, Dict, Optional, Tuple
 import torch
 
 import _mmseg_efficient_hook as _hook
+# re-exported: the stand-in of mmcv.ops and the restricted getattr
+from _mmseg_efficient_hook import history_buffer_getattr  # noqa: F401
 from _mmseg_efficient_hook import sigmoid_focal_loss  # noqa: F401
 
 __all__ = ['apply_compat', 'APPLIED', 'SKIPPED', 'PATCHES',
            'SAFE_CHECKPOINT_GLOBALS', 'UnsafeCheckpointError',
-           'safe_torch_load']
+           'history_buffer_getattr', 'safe_torch_load',
+           'sync_buffers_for_eval']
 
 #: Fixes active in this process: name -> why its probe found the bug.
 APPLIED: Dict[str, str] = {}
@@ -155,7 +163,74 @@ class UnsafeCheckpointError(pickle.UnpicklingError):
     """A checkpoint holds a pickled object outside the allow-list."""
 
 
+def _check_history_buffers(loaded, registry_before: dict, name: str) -> None:
+    """After a load: ``HistoryBuffer.__setstate__`` merges a checkpoint's
+    ``statistics_methods`` into the *class-wide* registry, and a crafted
+    state could give an instance a ``_statistics_methods`` of its own. Both
+    may hold only ``HistoryBuffer``'s own functions; otherwise the registry
+    is restored and the checkpoint refused."""
+    from mmengine.logging import HistoryBuffer
+    registry = HistoryBuffer._statistics_methods
+    bad = [
+        k for k, v in registry.items()
+        if v is not registry_before.get(k)
+        and v is not vars(HistoryBuffer).get(k)
+    ]
+    if not bad:
+        stack, seen = [loaded], 0
+        while stack and seen < 100000:
+            item = stack.pop()
+            seen += 1
+            if isinstance(item, dict):
+                stack.extend(item.values())
+            elif isinstance(item, (list, tuple)):
+                stack.extend(item)
+            elif isinstance(item, HistoryBuffer):
+                own = vars(item).get('_statistics_methods')
+                if own is not None:
+                    bad.append('an instance\'s own _statistics_methods')
+                    break
+    if bad:
+        registry.clear()
+        registry.update(registry_before)
+        raise UnsafeCheckpointError(
+            f'Refusing to load checkpoint {name}: its message hub sets '
+            f'HistoryBuffer statistics methods ({", ".join(map(str, bad))}) '
+            'to objects that are not HistoryBuffer\'s own methods. Only '
+            'load checkpoints from sources you trust.')
+
+
 SAFE_CHECKPOINT_GLOBALS: list = []
+
+
+class _without_builtin_getattr:
+    """While our loader runs, torch's process-wide allow-list holds no
+    other ``builtins.getattr`` than :func:`history_buffer_getattr` (code
+    that called ``torch.serialization.add_safe_globals([getattr])`` would
+    otherwise win the name half of the time: torch keys its allow-list by
+    name from a set). Restored afterwards."""
+
+    def __enter__(self):
+        serialization = torch.serialization
+        self.saved = list(serialization.get_safe_globals())
+        keep = [
+            g for g in self.saved
+            if g is not getattr and not (isinstance(g, tuple) and len(g) == 2
+                                         and g[1] == 'builtins.getattr'
+                                         and g[0] is not
+                                         history_buffer_getattr)
+        ]
+        if len(keep) != len(self.saved):
+            serialization.clear_safe_globals()
+            serialization.add_safe_globals(keep)
+        else:
+            self.saved = None
+        return self
+
+    def __exit__(self, *exc):
+        if self.saved is not None:
+            torch.serialization.clear_safe_globals()
+            torch.serialization.add_safe_globals(self.saved)
 
 
 def safe_torch_load(filename, map_location=None):
@@ -178,10 +253,19 @@ def safe_torch_load(filename, map_location=None):
         check_checkpoint_file(filename)
     if not SAFE_CHECKPOINT_GLOBALS:
         SAFE_CHECKPOINT_GLOBALS.extend(_hook.safe_checkpoint_globals())
-    with torch.serialization.safe_globals(SAFE_CHECKPOINT_GLOBALS):
+    from mmengine.logging import HistoryBuffer
+    registry_before = dict(HistoryBuffer._statistics_methods)
+    with torch.serialization.safe_globals(SAFE_CHECKPOINT_GLOBALS), \
+            _without_builtin_getattr():
         try:
-            return torch.load(
+            loaded = torch.load(
                 filename, map_location=map_location, weights_only=True)
+            _check_history_buffers(
+                loaded, registry_before,
+                filename if isinstance(filename, str) else repr(filename))
+            return loaded
+        except UnsafeCheckpointError:
+            raise
         except pickle.UnpicklingError as err:
             name = filename if isinstance(filename, str) else repr(filename)
             lines = str(err).strip().splitlines()
@@ -354,6 +438,81 @@ def _patch_cpu_distributed() -> bool:
         MODEL_WRAPPERS.register_module(
             name='MMDistributedDataParallel',
             module=CPUCompatibleDistributedDataParallel)
+    return True
+
+
+# ---------------------------------------------------------------------------
+# 5. distributed validation with rank 0's buffers
+# ---------------------------------------------------------------------------
+def sync_buffers_for_eval(ddp_model) -> bool:
+    """Give every process rank 0's buffers (BN running statistics), once
+    after each training phase, before the wrapped model validates or tests.
+
+    DDP broadcasts rank 0's buffers before each *training* forward only, and
+    each process then updates its own copy: after the last step the ranks'
+    BN statistics differ, rank 0 saves its own into the checkpoint, and
+    mmengine's ``val_step`` / ``test_step`` evaluate each rank's share of the
+    data with that rank's statistics. With this sync every process evaluates
+    exactly the model the checkpoint holds.
+
+    Returns:
+        bool: Whether buffers were broadcast now.
+    """
+    import torch.distributed as torch_dist
+    if getattr(ddp_model, '_mmseg_efficient_buffers_synced', False) or \
+            not (torch_dist.is_available() and torch_dist.is_initialized()):
+        return False
+    group = getattr(ddp_model, 'process_group', None)
+    src = 0 if group is None else torch_dist.get_global_rank(group, 0)
+    with torch.no_grad():
+        for buf in ddp_model.module.buffers():
+            torch_dist.broadcast(buf, src=src, group=group)
+    ddp_model._mmseg_efficient_buffers_synced = True
+    return True
+
+
+def _probe_ddp_eval_buffers() -> Optional[str]:
+    from mmengine.model import MMDistributedDataParallel
+    val_step = MMDistributedDataParallel.val_step
+    if getattr(val_step, '__mmseg_efficient__', False):
+        return 'already patched in this process'
+    if 'buffer' in inspect.getsource(val_step):
+        return None
+    return ("mmengine's MMDistributedDataParallel.val_step/test_step use "
+            "each process's own BN statistics, which drift from rank 0's "
+            '(the checkpoint\'s) after training steps, so distributed '
+            'validation differs from testing the saved checkpoint')
+
+
+def _patch_ddp_eval_buffers() -> bool:
+    from mmengine.model import MMDistributedDataParallel as DDP
+    if getattr(DDP.val_step, '__mmseg_efficient__', False):
+        return True
+    train_step, val_step, test_step = DDP.train_step, DDP.val_step, \
+        DDP.test_step
+
+    def patched_train_step(self, data, optim_wrapper):
+        self._mmseg_efficient_buffers_synced = False
+        return train_step(self, data, optim_wrapper)
+
+    def patched_val_step(self, data):
+        sync_buffers_for_eval(self)
+        return val_step(self, data)
+
+    def patched_test_step(self, data):
+        sync_buffers_for_eval(self)
+        return test_step(self, data)
+
+    for new, old in ((patched_train_step, train_step),
+                     (patched_val_step, val_step),
+                     (patched_test_step, test_step)):
+        new.__mmseg_efficient__ = True
+        new.__wrapped__ = old
+        new.__name__ = new.__qualname__ = old.__name__
+        new.__doc__ = (f'mmengine\'s {old.__name__}; evaluation uses rank '
+                       '0\'s buffers (mmseg_efficient.compat.'
+                       'sync_buffers_for_eval).')
+        setattr(DDP, old.__name__, new)
     return True
 
 
@@ -579,6 +738,7 @@ PATCHES: Dict[str, Tuple[Callable[[], Optional[str]], Callable[[], bool]]] = {
                           _patch_visualizer_layout),
     'onnx_export_default': (_probe_onnx_export_default,
                             _patch_onnx_export_default),
+    'ddp_eval_buffers': (_probe_ddp_eval_buffers, _patch_ddp_eval_buffers),
 }
 
 

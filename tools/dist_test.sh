@@ -19,15 +19,16 @@ if [ -z "$PYTHON" ]; then
     fi
 fi
 
-PYTHONPATH="$ROOT":$PYTHONPATH \
+# every path is quoted: config, checkpoint and --work-dir may hold spaces
+PYTHONPATH="$ROOT:$PYTHONPATH" \
 "$PYTHON" -m torch.distributed.run \
-    --nnodes=$NNODES \
-    --node_rank=$NODE_RANK \
-    --master_addr=$MASTER_ADDR \
-    --nproc_per_node=$GPUS \
-    --master_port=$PORT \
+    --nnodes="$NNODES" \
+    --node_rank="$NODE_RANK" \
+    --master_addr="$MASTER_ADDR" \
+    --nproc_per_node="$GPUS" \
+    --master_port="$PORT" \
     "$ROOT/tools/test.py" \
-    $CONFIG \
-    $CHECKPOINT \
+    "$CONFIG" \
+    "$CHECKPOINT" \
     --launcher pytorch \
-    ${@:4}
+    "${@:4}"

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # tools/slurm_test.sh PARTITION JOB_NAME CONFIG CHECKPOINT [args]
+# (paths with spaces are passed through intact)
 set -x
 
 PARTITION=$1
@@ -9,16 +10,17 @@ CHECKPOINT=$4
 GPUS=${GPUS:-4}
 GPUS_PER_NODE=${GPUS_PER_NODE:-4}
 CPUS_PER_TASK=${CPUS_PER_TASK:-5}
-PY_ARGS=${@:5}
 SRUN_ARGS=${SRUN_ARGS:-""}
+TOOLS="$(dirname "$0")"
 
-PYTHONPATH="$(dirname $0)/..":$PYTHONPATH \
-srun -p ${PARTITION} \
-    --job-name=${JOB_NAME} \
-    --gres=gpu:${GPUS_PER_NODE} \
-    --ntasks=${GPUS} \
-    --ntasks-per-node=${GPUS_PER_NODE} \
-    --cpus-per-task=${CPUS_PER_TASK} \
+# SRUN_ARGS stays unquoted: it holds several srun options
+PYTHONPATH="$TOOLS/..:$PYTHONPATH" \
+srun -p "${PARTITION}" \
+    --job-name="${JOB_NAME}" \
+    --gres=gpu:"${GPUS_PER_NODE}" \
+    --ntasks="${GPUS}" \
+    --ntasks-per-node="${GPUS_PER_NODE}" \
+    --cpus-per-task="${CPUS_PER_TASK}" \
     --kill-on-bad-exit=1 \
     ${SRUN_ARGS} \
-    python -u $(dirname "$0")/test.py ${CONFIG} ${CHECKPOINT} --launcher="slurm" ${PY_ARGS}
+    python -u "$TOOLS/test.py" "${CONFIG}" "${CHECKPOINT}" --launcher="slurm" "${@:5}"

@@ -8,12 +8,15 @@ Usage is exactly mmseg's::
 
 Importing mmseg_efficient first makes the stack work on today's PyTorch
 (weights-only resume, CPU/gloo distributed runs, mmcv-lite) and makes
-checkpoint writes atomic. ``--resume`` continues from ``last_checkpoint`` or,
-when that is missing, empty or dangling, from the newest complete
-``iter_*.pth`` (a truncated one is skipped with a warning); a ``load_from``
+checkpoint writes atomic. ``--resume`` continues from a complete checkpoint
+inside the work dir: the one ``last_checkpoint`` names (looked up by name when
+it points elsewhere, e.g. in a copied work dir) or else the newest complete
+``iter_*.pth`` (a truncated one is skipped with a warning), and refuses one
+that does not fit the config's model before training; a ``load_from``
 written in the config (a pre-training stage's checkpoint) is where a first
 run starts, never what ``--resume`` continues from; a run without
 ``--resume`` in a work dir that already holds checkpoints says so loudly.
+Temporary files a killed save left behind are removed (with a warning).
 """
 import argparse
 import logging
@@ -28,8 +31,11 @@ from mmengine.logging import print_log  # noqa: E402
 from mmengine.runner import Runner  # noqa: E402
 
 from mmseg.registry import RUNNERS  # noqa: E402
-from mmseg_efficient.utils import (check_data_roots,  # noqa: E402
+from mmseg_efficient.utils import (build_segmentor,  # noqa: E402
+                                   check_data_roots,
+                                   check_resume_checkpoint_fits,
                                    find_resume_checkpoint, load_config,
+                                   remove_stale_temporaries,
                                    shutdown_distributed,
                                    warn_existing_checkpoints)
 
@@ -67,6 +73,16 @@ def parse_args(argv=None):
     return args
 
 
+def checkpoint_dir(cfg):
+    """Where ``CheckpointHook`` saves: the work dir, or
+    ``out_dir/<work dir name>`` when the hook has a local ``out_dir``."""
+    hook = (cfg.get('default_hooks') or {}).get('checkpoint') or {}
+    out_dir = hook.get('out_dir')
+    if not out_dir or '://' in str(out_dir):
+        return cfg.work_dir
+    return osp.join(out_dir, osp.basename(cfg.work_dir.rstrip(osp.sep)))
+
+
 def main(argv=None):
     args = parse_args(argv)
     cfg = load_config(args.config, args.cfg_options)
@@ -101,17 +117,25 @@ def main(argv=None):
     # iteration, optimizer and schedule). Only load_from given with
     # --cfg-options keeps mmengine's meaning, resume from that file.
     initial_weights = 'load_from' not in (args.cfg_options or {})
+    ckpt_dir = checkpoint_dir(cfg)
+    if int(os.environ.get('RANK', '0')) == 0:  # before this run saves
+        remove_stale_temporaries(ckpt_dir)
     if args.resume and (cfg.get('load_from') is None or initial_weights):
         # mmengine trusts work_dir/last_checkpoint alone: it silently starts
-        # from iteration 1 when the file is missing and fails when it is
-        # empty or dangling
-        resume_from = find_resume_checkpoint(cfg.work_dir)
+        # from iteration 1 when the file is missing, fails when it is empty
+        # or dangling and follows it out of a copied work dir
+        resume_from = find_resume_checkpoint(cfg.work_dir, ckpt_dir=ckpt_dir)
         if resume_from is None:  # nothing to resume: a first run, which
             cfg.resume = False  # starts from the config's load_from if any
         else:
             cfg.load_from = resume_from
     elif not args.resume:
-        warn_existing_checkpoints(cfg.work_dir)
+        warn_existing_checkpoints(ckpt_dir)
+    if cfg.resume and cfg.get('load_from') and osp.isfile(cfg.load_from):
+        # mmengine would load what fits, warn, and crash in the optimizer
+        check_resume_checkpoint_fits(
+            build_segmentor(cfg, drop_auxiliary=False), cfg.load_from,
+            cfg.work_dir, args.config)
 
     if 'runner_type' not in cfg:
         runner = Runner.from_cfg(cfg)

@@ -218,10 +218,15 @@ def test_resume_first_run_starts_from_the_config_load_from(
 def test_resume_continues_this_run_not_the_config_load_from(
         train_tool, street_data, tmp_path):
     import torch
+
+    from mmseg_efficient.utils import build_segmentor, load_config
     config = _staged_cfg(tmp_path, '/pre/iter_60000.pth')
     work = tmp_path / 'work'
     work.mkdir()
-    torch.save({'meta': {}, 'state_dict': {}}, str(work / 'iter_4.pth'))
+    # a checkpoint of this model (--resume refuses one of another model)
+    model = build_segmentor(load_config(config), drop_auxiliary=False)
+    torch.save({'meta': {}, 'state_dict': model.state_dict()},
+               str(work / 'iter_4.pth'))
     train_tool.main([config, '--work-dir', str(work), '--resume',
                      '--cfg-options', *data_root_opts(street_data)])
     assert _FakeRunner.seen == [(True, str(work / 'iter_4.pth'))]

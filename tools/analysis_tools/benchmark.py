@@ -22,7 +22,8 @@ form (``tools/deploy/export.py``: BN folded,
 true grouped convs, dropout removed, ESSNet's 1x1-upsampling conv before the
 upsampling). A config that fails to build or export is reported as a row
 with the reason and the run goes on. ``--out`` JSON is rewritten as results
-come in (after each setup and each timed round).
+come in (after each setup and each timed round). The exit status is 1 when
+any config failed (the message names each, after the other results).
 
 Example (the three ESSNet targets of issue 13, one run):
     python tools/analysis_tools/benchmark.py \
@@ -150,6 +151,12 @@ def main(argv=None):
                   f'{osp.basename(base["config"])} [{_tag(base)}]: '
                   f'latency ratio {r["median_ms"] / base["median_ms"]:.3f}')
     _write(args.out, rows)
+    failed = [r for r in rows if r['status'] != 'ok']
+    if failed:  # the results that did come in are printed and written
+        raise SystemExit(
+            f'benchmark.py: {len(failed)} of {len(rows)} runs failed: ' +
+            '; '.join(f'{r["config"]} [{_tag(r)}]: {r["error"]}'
+                      for r in failed))
     return rows
 
 

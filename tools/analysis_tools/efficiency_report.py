@@ -113,8 +113,12 @@ def parse_args(argv=None):
     if args.from_json:
         if not osp.isfile(args.from_json):
             parser.error(f'--from-json: no file {args.from_json}')
-        with open(args.from_json) as f:
-            saved = json.load(f)
+        try:
+            with open(args.from_json) as f:
+                saved = json.load(f)
+        except ValueError as err:  # JSONDecodeError, bad UTF-8
+            parser.error(f'--from-json: {args.from_json} is not valid JSON '
+                         f'(truncated or corrupt?): {err}')
         if not isinstance(saved, dict) or 'run' not in saved:
             parser.error(f'--from-json: {args.from_json} has no "run" '
                          'record (not written by this tool)')

@@ -85,7 +85,25 @@ def parse_args(argv=None):
         parser.error(f'--opset must be >= 17, got {args.opset}')
     if min(args.shape) < 1:
         parser.error(f'--shape must be positive, got {args.shape}')
+    try:
+        _check_out_dir(args.out)
+    except NotADirectoryError as e:
+        parser.error(str(e))
     return args
+
+
+def _check_out_dir(out_dir):
+    """Refuse an ``--out`` that is, or lies under, a file, by name."""
+    path = osp.abspath(out_dir)
+    while True:
+        if osp.exists(path) and not osp.isdir(path):
+            raise NotADirectoryError(
+                f'--out {out_dir}: {path} is a file, not a folder; choose '
+                'another output folder')
+        parent = osp.dirname(path)
+        if parent == path:
+            return
+        path = parent
 
 
 def second_shape(shape):
@@ -167,6 +185,7 @@ def deploy_and_export(config, checkpoint, out_dir, shape=(512, 1024),
 def _parent_dir(out_dir):
     """The temporary folder goes next to DIR (same file system, so the
     final moves are atomic renames)."""
+    _check_out_dir(out_dir)
     parent = osp.dirname(osp.abspath(out_dir))
     import os
     os.makedirs(parent, exist_ok=True)

@@ -7,7 +7,6 @@ from typing import Optional, Union
 import torch
 from mmengine.config import Config
 from mmengine.model import revert_sync_batchnorm
-from mmengine.runner.checkpoint import load_checkpoint
 from mmseg.models.segmentors import EncoderDecoder
 from mmseg.models.utils import resize
 from mmseg.registry import MODELS
@@ -65,6 +64,8 @@ class DistillEncoderDecoder(EncoderDecoder):
         self._check_normalisation(teacher)
         # a plain attribute: not a submodule (see the class docstring)
         self.__dict__['teacher'] = teacher
+        self._teacher_source = (teacher_config if isinstance(
+            teacher_config, str) else 'its model dict')
         self.teacher_checkpoint = teacher_checkpoint
         self._teacher_loaded = False
         self.distill_loss = MODELS.build(distill_loss)
@@ -117,9 +118,16 @@ class DistillEncoderDecoder(EncoderDecoder):
             raise FileNotFoundError(
                 f'DistillEncoderDecoder: model.teacher_checkpoint {ckpt} '
                 'not found')
-        load_checkpoint(
-            self.teacher, ckpt, map_location='cpu', strict=True,
-            revise_keys=[(r'^module\.', ''), (r'^teacher\.', '')])
+        from ..utils.checkpoint_loading import load_checkpoint_strict
+        load_checkpoint_strict(
+            self.teacher, ckpt, map_location='cpu',
+            revise_keys=[(r'^module\.', ''), (r'^teacher\.', '')],
+            what='DistillEncoderDecoder: the teacher checkpoint '
+            '(model.teacher_checkpoint)',
+            hint='The teacher is built from model.teacher_config '
+            f'({self._teacher_source}): point teacher_config at the config '
+            'that checkpoint was trained with, or teacher_checkpoint at a '
+            'checkpoint of that config.')
         self.teacher.requires_grad_(False)
         self.teacher.eval()
         self._teacher_loaded = True

@@ -20,7 +20,7 @@ import os
 import os.path as osp
 import re
 import zipfile
-from typing import Iterable, Optional, Sequence, Tuple
+from typing import Iterable, List, Optional, Sequence, Tuple
 
 import torch
 
@@ -151,6 +151,33 @@ def _state_dict_of(checkpoint, filename: str) -> dict:
     return state_dict
 
 
+def _mismatch(own: dict, state_dict: dict, ignore: tuple) -> List[str]:
+    """How ``state_dict`` does not fit a model whose state dict is ``own``:
+    missing keys, unexpected keys, other shapes (each counted, the first
+    few listed); empty when it fits."""
+    missing = [k for k in own if k not in state_dict
+               and not k.startswith(ignore)]
+    unexpected = [k for k in state_dict if k not in own
+                  and not k.startswith(ignore)]
+    reshaped = [
+        f'{k}: checkpoint {tuple(v.shape)}, model {tuple(own[k].shape)}'
+        for k, v in state_dict.items() if k in own
+        and isinstance(v, torch.Tensor) and v.shape != own[k].shape
+    ]
+    parts = []
+    if missing:
+        parts.append(f'{len(missing)} of the model\'s {len(own)} keys '
+                     f'are missing from it ({_some(missing)})')
+    if unexpected:
+        parts.append(f'{len(unexpected)} of its {len(state_dict)} keys '
+                     f'are not in the model ({_some(unexpected)})')
+    if reshaped:
+        verb = 'has' if len(reshaped) == 1 else 'have'
+        parts.append(f'{len(reshaped)} {verb} another shape '
+                     f'({_some(reshaped)})')
+    return parts
+
+
 def load_checkpoint_strict(model: torch.nn.Module,
                            filename: str,
                            allow_partial: bool = False,
@@ -162,7 +189,9 @@ def load_checkpoint_strict(model: torch.nn.Module,
                            prefix: Optional[str] = None,
                            partial_hint: str = (
                                'pass --allow-partial-checkpoint '
-                               '(allow_partial=True)')) -> dict:
+                               '(allow_partial=True)'),
+                           what: Optional[str] = None,
+                           hint: Optional[str] = None) -> dict:
     """Load ``filename`` into ``model``, refusing a checkpoint that does not
     fit.
 
@@ -190,6 +219,10 @@ def load_checkpoint_strict(model: torch.nn.Module,
             keys does not fit. Default: None (all keys).
         partial_hint (str): How the caller loads only what fits, for the
             error message. Default: the tools' ``--allow-partial-checkpoint``.
+        what (str, optional): How the error names the checkpoint, e.g.
+            ``'The teacher checkpoint'``. Default: ``'Checkpoint'``.
+        hint (str, optional): The error's last sentence, in place of the
+            one that suggests another config and ``partial_hint``.
 
     Returns:
         dict: The loaded checkpoint (as ``torch.load`` returned it).
@@ -211,42 +244,23 @@ def load_checkpoint_strict(model: torch.nn.Module,
     for pattern, repl in revise_keys:
         state_dict = {re.sub(pattern, repl, k): v
                       for k, v in state_dict.items()}
-    what = 'Checkpoint'
+    what = what or 'Checkpoint'
     if prefix:
         what = f"The '{prefix}' weights of checkpoint"
         state_dict = {k[len(prefix):]: v
                       for k, v in state_dict.items() if k.startswith(prefix)}
     target = _unwrap(model)
     own = target.state_dict()
-    ignore = tuple(ignore_prefixes)
-    missing = [k for k in own if k not in state_dict
-               and not k.startswith(ignore)]
-    unexpected = [k for k in state_dict if k not in own
-                  and not k.startswith(ignore)]
-    reshaped = [
-        f'{k}: checkpoint {tuple(v.shape)}, model {tuple(own[k].shape)}'
-        for k, v in state_dict.items() if k in own
-        and isinstance(v, torch.Tensor) and v.shape != own[k].shape
-    ]
-    if missing or unexpected or reshaped:
-        parts = []
-        if missing:
-            parts.append(f'{len(missing)} of the model\'s {len(own)} keys '
-                         f'are missing from it ({_some(missing)})')
-        if unexpected:
-            parts.append(f'{len(unexpected)} of its {len(state_dict)} keys '
-                         f'are not in the model ({_some(unexpected)})')
-        if reshaped:
-            verb = 'has' if len(reshaped) == 1 else 'have'
-            parts.append(f'{len(reshaped)} {verb} another shape '
-                         f'({_some(reshaped)})')
+    parts = _mismatch(own, state_dict, tuple(ignore_prefixes))
+    if parts:
         msg = (f'{what} {filename} do{"es" if not prefix else ""} not '
                'fit the model '
                f'({type(target).__name__}): ' + '; '.join(parts) + '.')
         if not allow_partial:
             raise CheckpointMismatchError(
-                msg + ' Was it trained with another config? To load only '
-                f'the weights that fit, {partial_hint}.')
+                msg + ' ' + (hint or 'Was it trained with another config? To '
+                             f'load only the weights that fit, '
+                             f'{partial_hint}.'))
         print_log(msg + ' Loading the weights that fit (allow_partial).',
                   logger=logger, level=logging.WARNING)
     # only what fits: mmengine's loader would also warn about the rest
@@ -257,5 +271,3 @@ def load_checkpoint_strict(model: torch.nn.Module,
     }
     load_state_dict(target, state_dict, strict=False, logger=logger)
     return checkpoint
-
-
