@@ -23,12 +23,12 @@ import sys
 
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
 import _bootstrap  # noqa: E402,F401
-from mmengine.config import DictAction  # noqa: E402
 from mmengine.logging import print_log  # noqa: E402
 from mmengine.runner import Runner  # noqa: E402
 
 from mmseg.registry import RUNNERS  # noqa: E402
-from mmseg_efficient.utils import (check_data_roots,  # noqa: E402
+from mmseg_efficient.utils import (CfgOptionsAction,  # noqa: E402
+                                   check_data_roots,
                                    find_resume_checkpoint, load_config,
                                    shutdown_distributed,
                                    warn_existing_checkpoints)
@@ -51,7 +51,7 @@ def parse_args(argv=None):
     parser.add_argument(
         '--cfg-options',
         nargs='+',
-        action=DictAction,
+        action=CfgOptionsAction,
         help='override some settings in the used config, the key-value pair '
         'in xxx=yyy format will be merged into config file.')
     parser.add_argument(

@@ -11,3 +11,64 @@ CITYSCAPES_CLASSES = ('road', 'sidewalk', 'building', 'wall', 'fence',
 #: Official Cityscapes label id of each training class (index = train id).
 CITYSCAPES_CLASS_LABEL_IDS = (7, 8, 11, 12, 13, 17, 19, 20, 21, 22, 23, 24,
                               25, 26, 27, 28, 31, 32, 33)
+#: Ids that only raw Cityscapes label-id files hold: train ids stop at 18,
+#: and every real street scene has some of these (traffic light 19, sign
+#: 20, vegetation 21, terrain 22, sky 23, person 24, rider 25, car 26...).
+RAW_ONLY_LABEL_IDS = range(19, 34)
+
+
+class LabelFormatError(ValueError):
+    """Label files that hold train ids where label ids are expected."""
+
+
+def check_raw_label_ids(paths, folder: str, hint: str,
+                        max_files: int = 8, backend_args=None) -> None:
+    """Refuse label files that already hold train ids where raw Cityscapes
+    label ids (0..33) are expected, before they are mapped a second time.
+
+    Reads the first ``max_files`` of ``paths`` that exist. Raw label ids
+    never exceed 33, and every real folder of them holds ids in
+    :data:`RAW_ONLY_LABEL_IDS`; train-id files hold 0..18 and 255.
+
+    Args:
+        paths (Sequence[str]): Label files, in order.
+        folder (str): Their folder, for the message.
+        hint (str): What to do instead, appended to the message.
+        max_files (int): How many files to read. Default: 8.
+        backend_args (dict, optional): mmengine file back-end arguments.
+
+    Raises:
+        LabelFormatError: A file holds an id above 33 (naming it), or no
+            file holds an id in 19..33; the message lists the ids found.
+    """
+    import mmcv
+    import numpy as np
+    from mmengine.fileio import exists, get
+    found, read = set(), []
+    for path in paths:
+        if len(read) == max_files:
+            break
+        if not exists(path, backend_args=backend_args):
+            continue
+        label = mmcv.imfrombytes(get(path, backend_args=backend_args),
+                                 flag='unchanged', backend='pillow')
+        if label is None or label.ndim != 2:
+            continue  # the label loader names a broken file
+        ids = {int(i) for i in np.unique(label)}
+        read.append(path)
+        above = sorted(i for i in ids if i > RAW_ONLY_LABEL_IDS[-1])
+        if above:
+            raise LabelFormatError(
+                f'{path} holds id(s) {above}, which no Cityscapes label-id '
+                f'file holds (those stop at {RAW_ONLY_LABEL_IDS[-1]}): the '
+                f'labels in {folder} look like train ids (0..18, 255 void) '
+                'and would be mapped a second time. ' + hint)
+        found |= ids
+    if read and not found & set(RAW_ONLY_LABEL_IDS):
+        raise LabelFormatError(
+            f'None of the first {len(read)} label files in {folder} (e.g. '
+            f'{read[0]}) holds an id in {RAW_ONLY_LABEL_IDS[0]}..'
+            f'{RAW_ONLY_LABEL_IDS[-1]} (sky 23, car 26, vegetation 21...), '
+            'which raw Cityscapes label ids always include; ids found: '
+            f'{sorted(found)}. They look like train ids already and would '
+            'be mapped a second time. ' + hint)

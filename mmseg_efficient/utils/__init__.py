@@ -6,11 +6,11 @@ from .checkpoint import (CheckpointMismatchError, NotACheckpointError,
                          check_checkpoint_file, find_resume_checkpoint,
                          install_atomic_checkpoint_saving, list_checkpoints,
                          load_checkpoint_strict, warn_existing_checkpoints)
-from .config import (check_data_roots, load_config, resolve_config_path,
-                     shutdown_distributed)
+from .config import (CfgOptionsAction, check_data_roots, load_config,
+                     resolve_config_path, shutdown_distributed)
 
 __all__ = [
-    'CheckpointMismatchError', 'NotACheckpointError', 'ResumeError',
+    'CfgOptionsAction', 'CheckpointMismatchError', 'NotACheckpointError', 'ResumeError',
     'atomic_torch_save', 'build_segmentor', 'check_checkpoint_file',
     'check_data_roots', 'count_params', 'find_resume_checkpoint',
     'install_atomic_checkpoint_saving', 'list_checkpoints', 'load_config',
