@@ -261,7 +261,7 @@ def check_class_weight_files(cfg: Config, config_path: str = '<config>',
             loss_decode.class_weight``) and the file.
     """
     from mmseg_efficient.datasets.class_weights import (
-        CLASS_WEIGHT_SUFFIXES, load_class_weight_file)
+        CLASS_WEIGHT_SUFFIXES, ClassWeightFileError, load_class_weight_file)
     if node is None:
         for key in ('model', 'tta_model'):
             if isinstance(cfg.get(key), dict):
@@ -274,7 +274,11 @@ def check_class_weight_files(cfg: Config, config_path: str = '<config>',
         if name == 'class_weight' and isinstance(value, str):
             suffix = osp.splitext(value)[1].lower()
             if suffix not in CLASS_WEIGHT_SUFFIXES or osp.isfile(value):
-                load_class_weight_file(value, f'{key} (config {config_path})')
+                try:
+                    load_class_weight_file(value, key)
+                except ClassWeightFileError as err:
+                    raise ClassWeightFileError(
+                        f'config {config_path}: {err}') from None
         elif isinstance(value, (dict, list, tuple)):
             check_class_weight_files(cfg, config_path, value, key)
 
