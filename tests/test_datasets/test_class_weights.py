@@ -87,11 +87,10 @@ def test_class_stats_on_an_efficientseg_config(street_data, tmp_path):
     out = tmp_path / 'stats.json'
     cfg = osp.join(REPO, 'configs', 'efficientseg',
                    'efficientseg-w0.5_1xb4-300i_streetscenes-128x256.py')
-    # RareClassOversampledDataset wraps the dataset: counted once, and the
-    # usual data_root override reaches the wrapped dataset
+    # RareClassOversampledDataset wraps the dataset: each image counted once
     tool.main([cfg, '--out', str(out), '--max-images', '3',
                '--cfg-options',
-               f'train_dataloader.dataset.data_root={street_data}'])
+               f'train_dataloader.dataset.dataset.data_root={street_data}'])
     stats = json.loads(out.read_text())
     assert stats['num_images'] == 3 and sum(stats['counts']) > 0
 
