@@ -275,7 +275,7 @@ def _check_key(cfg, cfg_options, key, scope, config_path, error_cls, notes):
             node = None  # a new dict: what is below it is unknown
             continue
         inner = _child(node, 'dataset')
-        if isinstance(inner, dict):
+        if isinstance(inner, dict) and _registry_name(where) == 'DATASETS':
             inner_ok, _ = accepted_keys(where + ['dataset'], inner, None,
                                         scope)
             if inner_ok is not None and name in inner_ok:

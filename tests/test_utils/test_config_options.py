@@ -186,3 +186,10 @@ def test_blank_in_a_value_is_kept(tmp_path):
                     '--cfg-options', f'train_dataloader.dataset.data_root='
                     f'{root}'])
     assert repr(root) in str(info.value)
+
+
+def test_only_dataset_wrappers_pass_keys_on():
+    # a DataLoader key is not silently moved into its dataset
+    with pytest.raises(UnknownConfigKeyError,
+                       match=r"train_dataloader \(DataLoader.*'data_root'"):
+        load_config(TINY_CFG, {'train_dataloader.data_root': 'x'})
