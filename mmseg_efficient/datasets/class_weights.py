@@ -213,8 +213,8 @@ def load_class_weight_file(path: str,
         if 'pickle' in str(err):
             raise ClassWeightFileError(
                 f'{where}: {path} holds pickled Python objects (a numpy '
-                'object array), which are not read (unpickling can run '
-                'code). Save the weights as a float array: np.save(PATH, '
+                'object array, or a pickle named .npy), which are not read '
+                '(unpickling can run code). Save the weights as a float array: np.save(PATH, '
                 'np.asarray(weights, dtype=np.float32))') from err
         raise ClassWeightFileError(
             f'{where}: cannot read weights from {path}: {err}') from err
