@@ -63,6 +63,14 @@ name (:data:`PATCHES`). Each piece is covered by ``tests/test_compat.py``.
    process's own BN statistics, which drift from rank 0's (those the
    checkpoint holds) during training; rank 0's are broadcast first
    (:func:`sync_buffers_for_eval`).
+10. Class-weight files: mmseg's ``get_class_weight`` (behind every loss's
+    ``class_weight='FILE'``) hands each path not ending in ``.npy`` to
+    ``mmengine.load``, which unpickles ``.pkl`` files and reads YAML with
+    the full loader, so a data file can run code. It is replaced (in
+    ``mmseg.models.losses.utils`` and in every loss module that imported
+    it) by :func:`mmseg_efficient.datasets.class_weights.
+    load_class_weight_file`, which reads ``.npy`` without pickle, ``.json``,
+    ``.txt`` / ``.csv`` and safe YAML, and refuses anything else.
 
 ``pkg_resources`` (needed by mmengine for ``mmseg::`` config paths) is
 provided by pinning ``setuptools<82`` in ``setup.py`` (82 removed it); its
@@ -442,7 +450,7 @@ def _patch_cpu_distributed() -> bool:
 
 
 # ---------------------------------------------------------------------------
-# 5. distributed validation with rank 0's buffers
+# 9. distributed validation with rank 0's buffers
 # ---------------------------------------------------------------------------
 def sync_buffers_for_eval(ddp_model) -> bool:
     """Give every process rank 0's buffers (BN running statistics), once
@@ -513,6 +521,55 @@ def _patch_ddp_eval_buffers() -> bool:
                        '0\'s buffers (mmseg_efficient.compat.'
                        'sync_buffers_for_eval).')
         setattr(DDP, old.__name__, new)
+    return True
+
+
+# ---------------------------------------------------------------------------
+# 10. class-weight files read without pickle / unsafe YAML
+# ---------------------------------------------------------------------------
+def _probe_class_weight_files() -> Optional[str]:
+    import tempfile
+
+    from mmseg.models.losses import utils as loss_utils
+    if getattr(loss_utils.get_class_weight, '__mmseg_efficient__', False):
+        return 'already patched in this process'
+    with tempfile.TemporaryDirectory() as tmp:
+        path = osp.join(tmp, 'probe.pkl')
+        with open(path, 'wb') as f:  # a harmless pickle: a plain list
+            pickle.dump([0.5], f)
+        try:
+            unpickled = loss_utils.get_class_weight(path)
+        except Exception:
+            return None  # pickle files are refused already
+    if list(unpickled) != [0.5]:
+        return None
+    return ("mmseg's get_class_weight reads every class_weight path not "
+            'ending in .npy with mmengine.load, which unpickles .pkl files '
+            'and reads YAML with the full loader (both can run code)')
+
+
+def _patch_class_weight_files() -> bool:
+    from mmseg.models.losses import utils as loss_utils
+    original = loss_utils.get_class_weight
+    if getattr(original, '__mmseg_efficient__', False):
+        return True
+
+    def get_class_weight(class_weight):
+        """mmseg's ``get_class_weight``, reading a file path with
+        :func:`~mmseg_efficient.datasets.class_weights.
+        load_class_weight_file` (no pickle, no unsafe YAML)."""
+        if isinstance(class_weight, (str, os.PathLike)):
+            from .datasets.class_weights import load_class_weight_file
+            return load_class_weight_file(os.fspath(class_weight))
+        return class_weight
+
+    get_class_weight.__mmseg_efficient__ = True
+    get_class_weight.__wrapped__ = original
+    import mmseg.models.losses  # noqa: F401  (imports every loss module)
+    for name, module in list(sys.modules.items()):
+        if (name.startswith('mmseg.models.losses') and getattr(
+                module, 'get_class_weight', None) is original):
+            module.get_class_weight = get_class_weight
     return True
 
 
@@ -739,6 +796,8 @@ PATCHES: Dict[str, Tuple[Callable[[], Optional[str]], Callable[[], bool]]] = {
     'onnx_export_default': (_probe_onnx_export_default,
                             _patch_onnx_export_default),
     'ddp_eval_buffers': (_probe_ddp_eval_buffers, _patch_ddp_eval_buffers),
+    'safe_class_weight_files': (_probe_class_weight_files,
+                                _patch_class_weight_files),
 }
 
 

@@ -21,10 +21,10 @@ import sys
 
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
 import _bootstrap  # noqa: E402,F401
-from mmengine.config import DictAction  # noqa: E402
 from mmengine.runner import Runner  # noqa: E402
 
-from mmseg_efficient.utils import (build_segmentor,  # noqa: E402
+from mmseg_efficient.utils import (CfgOptionsAction,  # noqa: E402
+                                   build_segmentor,
                                    check_data_roots, load_checkpoint_strict,
                                    load_config, shutdown_distributed)
 
@@ -53,7 +53,7 @@ def parse_args(argv=None):
     parser.add_argument(
         '--cfg-options',
         nargs='+',
-        action=DictAction,
+        action=CfgOptionsAction,
         help='override some settings in the used config, the key-value pair '
         'in xxx=yyy format will be merged into config file.')
     parser.add_argument(

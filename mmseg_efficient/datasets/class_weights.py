@@ -21,14 +21,18 @@ class. A class without pixels gets weight 0 from every method except ENet's
   in the millions ``beta^n`` vanishes and the weights are nearly uniform
   unless ``beta`` is very close to 1 (e.g. ``1 - 1e-8``).
 """
-from typing import Dict, Optional, Sequence
+import json
+import os.path as osp
+import re
+from typing import Dict, List, Optional, Sequence
 
 import numpy as np
 
 __all__ = [
     'class_frequencies', 'enet_weights', 'inverse_frequency_weights',
     'median_frequency_weights', 'effective_number_weights',
-    'compute_class_weights', 'WEIGHTING_METHODS'
+    'compute_class_weights', 'WEIGHTING_METHODS', 'ClassWeightFileError',
+    'CLASS_WEIGHT_SUFFIXES', 'load_class_weight_file'
 ]
 
 
@@ -138,3 +142,95 @@ def compute_class_weights(
         inverse=inverse_frequency_weights(counts),
         median=median_frequency_weights(counts, image_pixels),
         effective=effective_number_weights(counts, beta=beta))
+
+
+class ClassWeightFileError(ValueError):
+    """A ``class_weight`` file that is refused or holds no weight list."""
+
+
+#: File types a ``class_weight`` path may have: each is read by a reader
+#: that cannot run code (no pickle, YAML through the safe loader).
+CLASS_WEIGHT_SUFFIXES = ('.npy', '.json', '.txt', '.csv', '.yaml', '.yml')
+
+
+def _read_weights(path: str, suffix: str):
+    if suffix == '.npy':
+        return np.load(path, allow_pickle=False)
+    if suffix == '.json':
+        with open(path) as f:
+            return json.load(f)
+    if suffix in ('.yaml', '.yml'):
+        import yaml
+        with open(path) as f:
+            return yaml.safe_load(f)
+    with open(path) as f:  # .txt / .csv: numbers split by commas or blanks
+        return [float(v) for v in re.split(r'[\s,]+', f.read().strip())
+                if v]
+
+
+def load_class_weight_file(path: str,
+                           key: str = 'class_weight') -> List[float]:
+    """Read a class-weight file with a reader that cannot run code.
+
+    mmseg's ``get_class_weight`` hands every path not ending in ``.npy`` to
+    ``mmengine.load``, which unpickles ``.pkl`` files and reads YAML with
+    the full loader (``!!python/object/apply:os.system`` runs a command).
+    This reader accepts only :data:`CLASS_WEIGHT_SUFFIXES`: ``.npy``
+    (``allow_pickle=False``), ``.json``, ``.txt`` / ``.csv`` (numbers split
+    by commas or blanks) and ``.yaml`` / ``.yml`` (``yaml.safe_load``).
+
+    Args:
+        path (str): The file.
+        key (str): The config key that names it, for the messages.
+            Default: 'class_weight'.
+
+    Returns:
+        list[float]: One finite weight per class.
+
+    Raises:
+        ClassWeightFileError: Another file type, or content that is not a
+            flat list of finite numbers (a numpy object array, a YAML tag
+            the safe loader refuses...), naming ``key`` and ``path``.
+        FileNotFoundError: The file does not exist, naming ``key``.
+    """
+    where = f'{key}={path!r}'
+    suffix = osp.splitext(str(path))[1].lower()
+    if suffix not in CLASS_WEIGHT_SUFFIXES:
+        raise ClassWeightFileError(
+            f'{where}: refusing to read class weights from a '
+            f'{suffix or "suffix-less"} file: only '
+            f'{", ".join(CLASS_WEIGHT_SUFFIXES)} files are read, with '
+            'readers that cannot run code (pickle files and YAML python '
+            'tags can). Write the weights with python tools/analysis_tools/'
+            'class_stats.py CONFIG --weights-out W.npy, or list them in the '
+            'config.')
+    if not osp.isfile(path):
+        raise FileNotFoundError(
+            f'{where}: the class-weight file {path} does not exist')
+    try:
+        values = _read_weights(path, suffix)
+    except ValueError as err:  # numpy's allow_pickle refusals, bad numbers
+        if 'pickle' in str(err):
+            raise ClassWeightFileError(
+                f'{where}: {path} holds pickled Python objects (a numpy '
+                'object array, or a pickle named .npy), which are not read '
+                '(unpickling can run code). Save the weights as a float array: np.save(PATH, '
+                'np.asarray(weights, dtype=np.float32))') from err
+        raise ClassWeightFileError(
+            f'{where}: cannot read weights from {path}: {err}') from err
+    except Exception as err:  # json / yaml syntax, refused YAML tags
+        raise ClassWeightFileError(
+            f'{where}: cannot read weights from {path} '
+            f'({type(err).__name__}: {str(err).splitlines()[0]})') from err
+    try:
+        arr = np.asarray(values, dtype=np.float64)
+    except (TypeError, ValueError):
+        arr = None
+    if arr is None or arr.ndim != 1 or arr.size == 0 or \
+            not np.isfinite(arr).all():
+        shown = repr(values)
+        shown = shown if len(shown) <= 80 else shown[:77] + '...'
+        raise ClassWeightFileError(
+            f'{where}: {path} must hold a flat list of finite numbers, one '
+            f'weight per class; it holds {shown}')
+    return arr.tolist()

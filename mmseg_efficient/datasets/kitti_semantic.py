@@ -19,6 +19,11 @@ the labels, no step to forget, no stale converted files), the mapping costs
 dataset (training, testing, ``tools/analysis_tools/class_stats.py``) sees the
 same train ids. An id outside 0..33 is left as it is, so
 ``CheckSegLabel`` stops on it naming the file.
+
+A label folder that already holds train ids (converted by another tool)
+would be mapped a second time ({0..13} -> {0, 1, 2, 3, 4, 255}): the first
+label files are checked when the dataset loads its list, and such a folder
+is refused unless ``label_type='train_ids'`` says so.
 """
 import os
 import os.path as osp
@@ -28,7 +33,8 @@ from typing import Dict, Sequence, Tuple
 from mmseg.datasets import BaseSegDataset, CityscapesDataset
 from mmseg.registry import DATASETS
 
-from .cityscapes_labels import CITYSCAPES_CLASS_LABEL_IDS
+from .cityscapes_labels import (CITYSCAPES_CLASS_LABEL_IDS,
+                                check_raw_label_ids)
 
 __all__ = [
     'KittiSemanticDataset', 'KITTI_LABEL_MAP', 'list_kitti_frames',
@@ -54,16 +60,33 @@ class KittiSemanticDataset(BaseSegDataset):
     Args:
         img_suffix (str): Default: '.png'.
         seg_map_suffix (str): Default: '.png'.
+        label_type (str): ``'label_ids'``: the labels hold Cityscapes label
+            ids, as KITTI ships them, mapped to train ids; the first
+            ``label_check_files`` label files are checked and a folder that
+            holds train ids already is refused (:class:`LabelFormatError`).
+            ``'train_ids'``: the labels hold train ids (0..18, 255) and are
+            read as they are. Default: 'label_ids'.
+        label_check_files (int): Label files read by that check.
+            Default: 8.
         **kwargs: Passed to mmseg's ``BaseSegDataset`` (``data_root``,
             ``data_prefix``, ``ann_file`` (a split file of frame names),
             ``pipeline``...).
     """
     METAINFO = CityscapesDataset.METAINFO
 
+    LABEL_TYPES = ('label_ids', 'train_ids')
+
     def __init__(self,
                  img_suffix: str = '.png',
                  seg_map_suffix: str = '.png',
+                 label_type: str = 'label_ids',
+                 label_check_files: int = 8,
                  **kwargs) -> None:
+        if label_type not in self.LABEL_TYPES:
+            raise ValueError(f'KittiSemanticDataset: label_type must be one '
+                             f'of {self.LABEL_TYPES}, got {label_type!r}')
+        self.label_type = label_type
+        self.label_check_files = label_check_files
         super().__init__(
             img_suffix=img_suffix, seg_map_suffix=seg_map_suffix, **kwargs)
 
@@ -78,6 +101,18 @@ class KittiSemanticDataset(BaseSegDataset):
             raise FileNotFoundError(
                 'KittiSemanticDataset: no frame found in '
                 f'{self.data_prefix.get("img_path")}')
+        if self.label_type == 'train_ids':
+            return data_list
+        check_raw_label_ids(
+            [info['seg_map_path'] for info in data_list],
+            self.data_prefix.get('seg_map_path', ''),
+            hint="Point data_prefix.seg_map_path at KITTI's own labels "
+            "(training/semantic, label ids 0..33), or set the dataset's "
+            "label_type='train_ids' (e.g. --cfg-options "
+            "train_dataloader.dataset.label_type=train_ids) if these are "
+            'train ids.',
+            max_files=self.label_check_files,
+            backend_args=self.backend_args)
         for info in data_list:
             info['label_map'] = KITTI_LABEL_MAP
         return data_list

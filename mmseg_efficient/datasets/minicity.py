@@ -39,8 +39,13 @@ def convert_minicity(root: str,
     Raises:
         FileNotFoundError: A split folder is missing or holds no labelIds
             file.
+        LabelFormatError: The first labelIds files of a split already hold
+            train ids (see :func:`~mmseg_efficient.datasets.
+            cityscapes_labels.check_raw_label_ids`); nothing is written for
+            that split.
         ValueError: A label file is not a single-channel image.
     """
+    from .cityscapes_labels import check_raw_label_ids
     from .street_scenes.classes import LABEL_ID_TO_TRAIN_ID
     written = 0
     for split in splits:
@@ -53,6 +58,12 @@ def convert_minicity(root: str,
             raise FileNotFoundError(
                 f'No *{LABEL_IDS_SUFFIX} files in {folder} (expected the '
                 'Minicity layout gtFine/<split>/<stem>_gtFine_labelIds.png)')
+        check_raw_label_ids(
+            files, folder,
+            hint=f'Converting them would turn most pixels into 255. If the '
+            f'*{LABEL_IDS_SUFFIX} files hold train ids, copy them to '
+            f'*{TRAIN_IDS_SUFFIX} instead; otherwise restore the original '
+            'Minicity labels.')
         for path in files:
             out = path[:-len(LABEL_IDS_SUFFIX)] + TRAIN_IDS_SUFFIX
             if osp.exists(out) and not overwrite:

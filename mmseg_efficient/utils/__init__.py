@@ -8,13 +8,13 @@ from .checkpoint import (CheckpointMismatchError, CheckpointSaveError,
                          install_atomic_checkpoint_saving, list_checkpoints,
                          load_checkpoint_strict, remove_stale_temporaries,
                          warn_existing_checkpoints)
-from .config import (check_data_roots, load_config, resolve_config_path,
-                     shutdown_distributed)
+from .config import (CfgOptionsAction, check_data_roots, load_config,
+                     resolve_config_path, shutdown_distributed)
 
 __all__ = [
-    'CheckpointMismatchError', 'CheckpointSaveError', 'NotACheckpointError',
-    'ResumeError', 'atomic_torch_save', 'build_segmentor',
-    'check_checkpoint_file', 'check_data_roots',
+    'CfgOptionsAction', 'CheckpointMismatchError', 'CheckpointSaveError',
+    'NotACheckpointError', 'ResumeError', 'atomic_torch_save',
+    'build_segmentor', 'check_checkpoint_file', 'check_data_roots',
     'check_resume_checkpoint_fits', 'config_complexity', 'count_params',
     'find_resume_checkpoint', 'install_atomic_checkpoint_saving',
     'list_checkpoints', 'load_config', 'load_checkpoint_strict',

@@ -103,3 +103,114 @@ def test_street_class_weights_are_those_of_the_seed0_scenes(tmp_path):
     published = Config.fromfile(DEMO_CFG).street_enet_class_weight
     np.testing.assert_allclose(stats['weights']['enet'], published,
                                atol=5e-5)
+
+
+def test_class_stats_on_an_efficientseg_config(street_data, tmp_path):
+    tool = load_tool('tools/analysis_tools/class_stats.py')
+    out = tmp_path / 'stats.json'
+    cfg = osp.join(REPO, 'configs', 'efficientseg',
+                   'efficientseg-w0.5_1xb4-300i_streetscenes-128x256.py')
+    # RareClassOversampledDataset wraps the dataset: each image counted once
+    tool.main([cfg, '--out', str(out), '--max-images', '3',
+               '--cfg-options',
+               f'train_dataloader.dataset.dataset.data_root={street_data}'])
+    stats = json.loads(out.read_text())
+    assert stats['num_images'] == 3 and sum(stats['counts']) > 0
+
+
+# ---------------------------------------------------------------------------
+# class_weight files: only safe readers, never code from a data file
+# ---------------------------------------------------------------------------
+class _RunsCode:
+    """Unpickling it creates ``self.marker`` (stands in for any command)."""
+
+    def __init__(self, marker):
+        self.marker = marker
+
+    def __reduce__(self):
+        return (open, (self.marker, 'w'))
+
+
+@pytest.fixture
+def evil_files(tmp_path):
+    import pickle
+    marker = tmp_path / 'marker'
+    pkl = tmp_path / 'evil.pkl'
+    pkl.write_bytes(pickle.dumps(_RunsCode(str(marker))))
+    yml = tmp_path / 'evil.yaml'
+    yml.write_text(f'!!python/object/apply:os.system ["touch {marker}"]\n')
+    return marker, str(pkl), str(yml)
+
+
+def _build_loss(class_weight):
+    from mmseg.registry import MODELS
+    return MODELS.build(dict(type='mmseg.CrossEntropyLoss',
+                             class_weight=class_weight))
+
+
+def test_class_weight_files_never_run_code(evil_files, tmp_path):
+    from mmseg_efficient.compat import APPLIED
+    from mmseg_efficient.datasets.class_weights import ClassWeightFileError
+    from mmseg_efficient.utils import load_config
+    marker, pkl, yml = evil_files
+    assert 'safe_class_weight_files' in APPLIED
+    # wherever mmseg builds a loss
+    with pytest.raises(ClassWeightFileError, match=r"evil\.pkl.*refusing"):
+        _build_loss(pkl)
+    with pytest.raises(ClassWeightFileError,
+                       match=r"evil\.yaml.*cannot read weights"):
+        _build_loss(yml)
+    # and before training/testing, naming the config key
+    base = osp.join(REPO, 'tests', 'data', 'configs', 'tiny_erfnet.py')
+    key = 'model.decode_head.loss_decode.class_weight'
+    for path in (pkl, yml):
+        with pytest.raises(ClassWeightFileError) as info:
+            load_config(base, {key: path})
+        assert f'{key}={path!r}' in str(info.value)
+    assert not marker.exists()
+    # the safe formats load
+    weights = [0.5, 1.0, 2.0]
+    np.save(tmp_path / 'w.npy', np.asarray(weights, dtype=np.float32))
+    (tmp_path / 'w.json').write_text(json.dumps(weights))
+    (tmp_path / 'w.csv').write_text('0.5, 1.0,2.0\n')
+    (tmp_path / 'w.txt').write_text('0.5\n1.0\n2.0\n')
+    (tmp_path / 'w.yaml').write_text('[0.5, 1.0, 2.0]\n')
+    for name in ('w.npy', 'w.json', 'w.csv', 'w.txt', 'w.yaml'):
+        assert _build_loss(str(tmp_path / name)).class_weight == weights
+
+
+def test_object_array_class_weight_named(tmp_path):
+    from mmseg_efficient.datasets.class_weights import ClassWeightFileError
+    from mmseg_efficient.utils import load_config
+    path = str(tmp_path / 'x.npy')
+    np.save(path, np.array([{'road': 1.0}, None], dtype=object),
+            allow_pickle=True)
+    base = osp.join(REPO, 'tests', 'data', 'configs', 'tiny_erfnet.py')
+    key = 'model.decode_head.loss_decode.class_weight'
+    with pytest.raises(ClassWeightFileError) as info:
+        load_config(base, {key: path})
+    msg = str(info.value)
+    assert f'{key}={path!r}' in msg and 'object array' in msg
+    with pytest.raises(ClassWeightFileError, match=r'x\.npy.*object array'):
+        _build_loss(path)
+
+
+def test_class_weight_probe_finds_the_bug_and_leaves_a_fix_alone(
+        monkeypatch, tmp_path):
+    import pickle
+
+    from mmseg.models.losses import utils as loss_utils
+
+    from mmseg_efficient import compat
+    original = loss_utils.get_class_weight.__wrapped__
+    harmless = tmp_path / 'w.pkl'
+    harmless.write_bytes(pickle.dumps([0.5, 2.0]))
+    assert list(original(str(harmless))) == [0.5, 2.0]  # mmseg unpickles
+
+    def fixed(class_weight):
+        if isinstance(class_weight, str):
+            raise ValueError('pickle files are not read')
+        return class_weight
+
+    monkeypatch.setattr(loss_utils, 'get_class_weight', fixed)
+    assert compat._probe_class_weight_files() is None

@@ -238,3 +238,35 @@ def test_default_split_of_the_200_kitti_frames_is_pinned(tmp_path):
     train, val = write_kitti_splits(root)  # defaults: 150 / 50, seed 0
     assert val == SEED0_VAL
     assert len(train) == 150 and not set(train) & set(val)
+
+
+def test_labels_holding_train_ids_are_refused(tmp_path):
+    from mmseg_efficient.datasets.cityscapes_labels import LabelFormatError
+    from mmseg_efficient.datasets.kitti_semantic import KITTI_LABEL_MAP
+    root = _make_kitti(str(tmp_path / 'k'), n=4)
+    write_kitti_splits(root, 2, 2, seed=0)
+    lut = np.array([KITTI_LABEL_MAP.get(i, 255) for i in range(256)],
+                   dtype=np.uint8)
+    sem = osp.join(root, 'training/semantic')
+    for name in os.listdir(sem):  # converted once already: train ids
+        path = osp.join(sem, name)
+        cv2.imwrite(path, lut[cv2.imread(path, cv2.IMREAD_UNCHANGED)])
+    with pytest.raises(LabelFormatError) as info:
+        _build_dataset(root)
+    msg = str(info.value)
+    assert sem in msg and "label_type='train_ids'" in msg
+    assert 'train ids' in msg and '13' in msg  # the ids it found
+    # said explicitly, they are read as they are (never mapped again)
+    cfg = load_config(BASE, {'val_dataloader.dataset.label_type':
+                             'train_ids'})
+    ds = copy.deepcopy(cfg.val_dataloader.dataset)
+    ds['data_root'] = root
+    from mmseg.registry import DATASETS
+    with DefaultScope.overwrite_default_scope('mmseg'):
+        dataset = DATASETS.build(ds)
+    out = dataset[0]
+    name = osp.basename(out['data_samples'].img_path)
+    stored = set(np.unique(cv2.imread(osp.join(sem, name),
+                                      cv2.IMREAD_UNCHANGED)).tolist())
+    got = set(out['data_samples'].gt_sem_seg.data.unique().tolist())
+    assert 13 in got and got <= stored  # car stays 13 (remapped: 4)

@@ -117,3 +117,22 @@ def test_converter_cli(minicity, capsys):
         _cli().main([osp.join(root, 'nope')])
     with pytest.raises(SystemExit, match='labelIds'):
         _cli().main([root, '--splits', 'test'])
+
+
+def test_converter_refuses_labels_that_hold_train_ids(minicity, capsys):
+    root, refs = minicity
+    # labelIds files that were converted already (they hold train ids)
+    for stem, ref in refs.items():
+        for split in ('train', 'val'):
+            dst = osp.join(root, 'gtFine', split,
+                           stem + '_gtFine_labelIds.png')
+            if osp.isfile(dst):
+                shutil.copy(ref, dst)
+    folder = osp.join(root, 'gtFine', 'train')
+    with pytest.raises(SystemExit) as info:
+        _cli().main([root])
+    msg = str(info.value)
+    assert 'LabelFormatError' in msg and folder in msg
+    assert 'train ids' in msg
+    assert not glob.glob(osp.join(root, 'gtFine', '*', '*TrainIds.png'))
+    assert 'Wrote' not in capsys.readouterr().out

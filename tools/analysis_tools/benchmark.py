@@ -42,11 +42,11 @@ import sys
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 import _bootstrap  # noqa: E402,F401
 import torch  # noqa: E402
-from mmengine.config import DictAction  # noqa: E402
 
 from mmseg_efficient.deploy.bench import (BACKENDS, check_backends,  # noqa
                                           run_benchmark)
 from mmseg_efficient.deploy.runtime import ORT_OPT_LEVELS  # noqa: E402
+from mmseg_efficient.utils import CfgOptionsAction  # noqa: E402
 
 
 def parse_args(argv=None):
@@ -89,7 +89,7 @@ def parse_args(argv=None):
     parser.add_argument(
         '--cfg-options',
         nargs='+',
-        action=DictAction,
+        action=CfgOptionsAction,
         help='override some settings in the used config (key=value)')
     args = parser.parse_args(argv)
     if args.checkpoint and len(args.config) > 1:

@@ -45,11 +45,11 @@ import sys
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 import _bootstrap  # noqa: E402,F401
 import numpy as np  # noqa: E402
-from mmengine.config import DictAction  # noqa: E402
 
 from mmseg_efficient.datasets.class_weights import (  # noqa: E402
     WEIGHTING_METHODS, class_frequencies, compute_class_weights)
-from mmseg_efficient.utils import load_config  # noqa: E402
+from mmseg_efficient.utils import (CfgOptionsAction,  # noqa: E402
+                                   load_config)
 
 
 def parse_args(argv=None):
@@ -103,7 +103,7 @@ def parse_args(argv=None):
     parser.add_argument(
         '--cfg-options',
         nargs='+',
-        action=DictAction,
+        action=CfgOptionsAction,
         help='override some settings in the used config (key=value)')
     args = parser.parse_args(argv)
     if args.c <= 1:
@@ -130,14 +130,16 @@ def _is_label_step(transform: dict) -> bool:
 def label_only_dataset_cfg(dataset_cfg: dict) -> dict:
     """A copy of ``dataset_cfg`` whose pipeline only loads the labels.
 
-    ``RepeatDataset`` wrappers are removed (each image counted once) and
-    ``ConcatDataset`` members are handled one by one. The pipeline's own
-    label loader and its ``CheckSegLabel`` are kept when there are some,
-    otherwise mmseg's ``LoadAnnotations`` is used.
+    Wrappers of one dataset (``RepeatDataset``, ``ClassBalancedDataset``,
+    EfficientSeg's ``RareClassOversampledDataset``: a ``dataset`` key and
+    no ``pipeline`` of their own) are removed, so that each image is
+    counted once, and ``ConcatDataset`` members are handled one by one. The
+    pipeline's own label loader and its ``CheckSegLabel`` are kept when
+    there are some, otherwise mmseg's ``LoadAnnotations`` is used.
     """
     cfg = copy.deepcopy(dataset_cfg)
     dtype = str(cfg.get('type', ''))
-    if dtype.endswith('RepeatDataset'):
+    if isinstance(cfg.get('dataset'), dict) and 'pipeline' not in cfg:
         return label_only_dataset_cfg(cfg['dataset'])
     if dtype.endswith('ConcatDataset'):
         cfg['datasets'] = [label_only_dataset_cfg(d) for d in cfg['datasets']]

@@ -37,9 +37,9 @@ import sys
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 import _bootstrap  # noqa: E402,F401
-from mmengine.config import DictAction  # noqa: E402
 
-from mmseg_efficient.utils import config_complexity, load_config  # noqa
+from mmseg_efficient.utils import (CfgOptionsAction,  # noqa: E402
+                                   config_complexity, load_config)
 
 
 def parse_args(argv=None):
@@ -62,7 +62,7 @@ def parse_args(argv=None):
     parser.add_argument(
         '--cfg-options',
         nargs='+',
-        action=DictAction,
+        action=CfgOptionsAction,
         help='override some settings in the used config (key=value)')
     args = parser.parse_args(argv)
     if len(args.shape) == 1:

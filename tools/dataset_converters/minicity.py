@@ -15,6 +15,8 @@ import sys
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 import _bootstrap  # noqa: E402,F401
 
+from mmseg_efficient.datasets.cityscapes_labels import (  # noqa: E402
+    LabelFormatError)
 from mmseg_efficient.datasets.minicity import convert_minicity  # noqa: E402
 
 
@@ -33,6 +35,8 @@ def main(argv=None):
         raise SystemExit(f'{args.root} is not a directory')
     try:
         written = convert_minicity(args.root, args.splits, args.overwrite)
+    except LabelFormatError as err:
+        raise SystemExit(f'{type(err).__name__}: {err}')
     except (FileNotFoundError, ValueError) as err:
         raise SystemExit(str(err))
     print(f'Wrote {written} *_gtFine_labelTrainIds.png files under '

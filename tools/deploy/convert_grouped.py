@@ -38,15 +38,15 @@ import sys
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 import _bootstrap  # noqa: E402,F401
 import torch  # noqa: E402
-from mmengine.config import Config, DictAction  # noqa: E402
+from mmengine.config import Config  # noqa: E402
 
 # AlphaNotZeroError is re-exported: callers of main() catch it.
 from mmseg_efficient.models.layers.maskable_conv import (  # noqa: E402,F401
     AlphaNotZeroError, check_alpha_zero, convert_to_grouped,
     deploy_conv_cfgs, get_masked_convs)
 from mmseg_efficient.utils import (  # noqa: E402
-    atomic_torch_save, build_segmentor, count_params, load_checkpoint_strict,
-    load_config)
+    CfgOptionsAction, atomic_torch_save, build_segmentor, count_params,
+    load_checkpoint_strict, load_config)
 
 
 def parse_args(argv=None):
@@ -88,7 +88,7 @@ def parse_args(argv=None):
     parser.add_argument(
         '--cfg-options',
         nargs='+',
-        action=DictAction,
+        action=CfgOptionsAction,
         help='override some settings in the used config (key=value)')
     return parser.parse_args(argv)
 

@@ -43,13 +43,13 @@ import tempfile
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 import _bootstrap  # noqa: E402,F401
 import torch  # noqa: E402
-from mmengine.config import DictAction  # noqa: E402
 
 from mmseg_efficient.deploy import (check_equivalence, export_onnx,  # noqa
                                     ort_session, prepare_for_deploy,
                                     replace_atomically, require, run_session,
                                     torch_outputs)
-from mmseg_efficient.utils import (build_segmentor, count_params,  # noqa
+from mmseg_efficient.utils import (CfgOptionsAction,  # noqa: E402
+                                   build_segmentor, count_params,
                                    load_config)
 
 RANDOM = ('random', 'none')
@@ -78,7 +78,7 @@ def parse_args(argv=None):
                         'them itself)')
     parser.add_argument('--seed', type=int, default=0)
     parser.add_argument(
-        '--cfg-options', nargs='+', action=DictAction,
+        '--cfg-options', nargs='+', action=CfgOptionsAction,
         help='override some settings in the used config (key=value)')
     args = parser.parse_args(argv)
     if args.opset < 17:
