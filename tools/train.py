@@ -29,6 +29,7 @@ from mmengine.runner import Runner  # noqa: E402
 
 from mmseg.registry import RUNNERS  # noqa: E402
 from mmseg_efficient.utils import (check_data_roots,  # noqa: E402
+                                   check_start_checkpoints,
                                    find_resume_checkpoint, load_config,
                                    shutdown_distributed,
                                    warn_existing_checkpoints)
@@ -112,6 +113,11 @@ def main(argv=None):
             cfg.load_from = resume_from
     elif not args.resume:
         warn_existing_checkpoints(cfg.work_dir)
+    # the weights the run starts from (another stage's checkpoint, a URL),
+    # before the Runner starts any process group: a missing file or an
+    # unreachable URL names the key to override; <work_dir>/last_checkpoint
+    # becomes that run's latest checkpoint
+    check_start_checkpoints(cfg)
 
     if 'runner_type' not in cfg:
         runner = Runner.from_cfg(cfg)

@@ -8,10 +8,14 @@ from .checkpoint import (CheckpointMismatchError, NotACheckpointError,
                          load_checkpoint_strict, warn_existing_checkpoints)
 from .config import (check_data_roots, load_config, resolve_config_path,
                      shutdown_distributed)
+from .stage_checkpoints import (OfflineWeightsError, StageCheckpointError,
+                                check_start_checkpoints,
+                                resolve_latest_checkpoint)
 
 __all__ = [
     'CheckpointMismatchError', 'NotACheckpointError', 'ResumeError',
-    'atomic_torch_save', 'build_segmentor', 'check_checkpoint_file',
+    'OfflineWeightsError', 'StageCheckpointError', 'check_start_checkpoints',
+    'resolve_latest_checkpoint', 'atomic_torch_save', 'build_segmentor', 'check_checkpoint_file',
     'check_data_roots', 'count_params', 'find_resume_checkpoint',
     'install_atomic_checkpoint_saving', 'list_checkpoints', 'load_config',
     'load_checkpoint_strict', 'measure_latency', 'model_complexity',
