@@ -26,7 +26,8 @@ from mmengine.runner import Runner  # noqa: E402
 
 from mmseg_efficient.utils import (build_segmentor,  # noqa: E402
                                    check_data_roots, load_checkpoint_strict,
-                                   load_config, shutdown_distributed)
+                                   load_config, setup_cpu_threads,
+                                   shutdown_distributed)
 
 
 def parse_args(argv=None):
@@ -115,6 +116,8 @@ def main(argv=None):
         allow_partial=args.allow_partial_checkpoint,
         ignore_prefixes=('auxiliary_head.', ))
     cfg.load_from = args.checkpoint
+    # CPU: dataloader workers + intra-op threads <= cores (env_cfg.cpu_threads)
+    setup_cpu_threads(cfg)
 
     if args.show or args.show_dir:
         cfg = trigger_visualization_hook(cfg, args)

@@ -31,8 +31,15 @@ from mmseg.registry import RUNNERS  # noqa: E402
 from mmseg_efficient.utils import (check_data_roots,  # noqa: E402
                                    check_start_checkpoints,
                                    find_resume_checkpoint, load_config,
-                                   shutdown_distributed,
+                                   setup_cpu_threads, shutdown_distributed,
                                    warn_existing_checkpoints)
+
+
+def _amp_device_available():
+    from mmengine.device import (is_cuda_available, is_mlu_available,
+                                 is_musa_available, is_npu_available)
+    return (is_cuda_available() or is_npu_available() or is_mlu_available()
+            or is_musa_available())
 
 
 def parse_args(argv=None):
@@ -63,6 +70,10 @@ def parse_args(argv=None):
     # torch.distributed.launch passes --local-rank; torchrun sets LOCAL_RANK
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
     args = parser.parse_args(argv)
+    if args.amp and not _amp_device_available():
+        parser.error('--amp needs a GPU (mmengine\'s AmpOptimWrapper runs on '
+                     'CUDA, NPU, MLU or MUSA devices only); train without '
+                     '--amp on a CPU')
     if 'LOCAL_RANK' not in os.environ:
         os.environ['LOCAL_RANK'] = str(args.local_rank)
     return args
@@ -118,6 +129,8 @@ def main(argv=None):
     # unreachable URL names the key to override; <work_dir>/last_checkpoint
     # becomes that run's latest checkpoint
     check_start_checkpoints(cfg)
+    # CPU: dataloader workers + intra-op threads <= cores (env_cfg.cpu_threads)
+    setup_cpu_threads(cfg)
 
     if 'runner_type' not in cfg:
         runner = Runner.from_cfg(cfg)
