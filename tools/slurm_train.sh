@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # tools/slurm_train.sh PARTITION JOB_NAME CONFIG [args]
 set -x
+# PYTHON: $PYTHON, the activated virtualenv's, the project's .venv, or PATH's
+. "$(dirname "$0")/_python.sh"
 
 PARTITION=$1
 JOB_NAME=$2
@@ -20,4 +22,4 @@ srun -p ${PARTITION} \
     --cpus-per-task=${CPUS_PER_TASK} \
     --kill-on-bad-exit=1 \
     ${SRUN_ARGS} \
-    python -u $(dirname "$0")/train.py ${CONFIG} --launcher="slurm" ${PY_ARGS}
+    "$PYTHON" -u $(dirname "$0")/train.py ${CONFIG} --launcher="slurm" ${PY_ARGS}
