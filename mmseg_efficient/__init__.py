@@ -14,6 +14,7 @@ from .version import __version__
 apply_compat()
 
 from . import datasets, engine, models, utils  # noqa: E402,F401
+from . import visualization  # noqa: E402,F401
 
 # CheckpointHook saves are written atomically (temporary file + rename).
 utils.install_atomic_checkpoint_saving()

@@ -47,8 +47,9 @@ def parse_args(argv=None):
         '--show', action='store_true', help='show prediction results')
     parser.add_argument(
         '--show-dir',
-        help='directory where painted images will be saved. If specified, '
-        'it will be automatically saved to the work_dir/timestamp/show_dir')
+        help='paint every test image into DIR/<image name>.png: ground '
+        'truth and prediction side by side, titled, with a legend of the '
+        'classes they show')
     parser.add_argument(
         '--wait-time', type=float, default=2, help='the interval of show (s)')
     parser.add_argument(
@@ -90,7 +91,12 @@ def trigger_visualization_hook(cfg, args):
     if args.show:
         visualization_hook['show'] = True
         visualization_hook['wait_time'] = args.wait_time
-    if args.show_dir:
+    if cfg.visualizer.get('type') in ('SegLocalVisualizer',
+                                      'mmseg.SegLocalVisualizer'):
+        # titled pairs with a legend, one file per image named after it
+        cfg.visualizer['type'] = 'SegPairVisualizer'
+        cfg.visualizer['paint_dir'] = args.show_dir
+    elif args.show_dir:
         cfg.visualizer['save_dir'] = args.show_dir
     return cfg
 
