@@ -26,6 +26,7 @@ from mmengine.runner import Runner  # noqa: E402
 
 from mmseg_efficient.utils import (build_segmentor,  # noqa: E402
                                    check_data_roots, load_checkpoint_strict,
+                                   console_shows_progress_first,
                                    load_config, setup_cpu_threads,
                                    shutdown_distributed)
 
@@ -124,6 +125,7 @@ def main(argv=None):
     cfg.load_from = args.checkpoint
     # CPU: dataloader workers + intra-op threads <= cores (env_cfg.cpu_threads)
     setup_cpu_threads(cfg)
+    console_shows_progress_first()  # environment / config: log file only
 
     if args.show or args.show_dir:
         cfg = trigger_visualization_hook(cfg, args)

@@ -30,7 +30,9 @@ from mmengine.runner import Runner  # noqa: E402
 from mmseg.registry import RUNNERS  # noqa: E402
 from mmseg_efficient.utils import (check_data_roots,  # noqa: E402
                                    check_start_checkpoints,
-                                   find_resume_checkpoint, load_config,
+                                   console_shows_progress_first,
+                                   find_resume_checkpoint, fit_log_interval,
+                                   load_config,
                                    setup_cpu_threads, shutdown_distributed,
                                    warn_existing_checkpoints)
 
@@ -131,6 +133,10 @@ def main(argv=None):
     check_start_checkpoints(cfg)
     # CPU: dataloader workers + intra-op threads <= cores (env_cfg.cpu_threads)
     setup_cpu_threads(cfg)
+    # progress on the first screen: a short run still logs, and mmengine's
+    # environment / config / hook-order dumps go to the log file only
+    fit_log_interval(cfg)
+    console_shows_progress_first()
 
     if 'runner_type' not in cfg:
         runner = Runner.from_cfg(cfg)

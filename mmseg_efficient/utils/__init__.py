@@ -8,6 +8,8 @@ from .checkpoint import (CheckpointMismatchError, NotACheckpointError,
                          load_checkpoint_strict, warn_existing_checkpoints)
 from .config import (check_data_roots, load_config, resolve_config_path,
                      shutdown_distributed)
+from .logs import (console_shows_progress_first, filter_upstream_warnings,
+                   fit_log_interval, progress_bar)
 from .threads import available_cores, setup_cpu_threads
 from .stage_checkpoints import (OfflineWeightsError, StageCheckpointError,
                                 check_start_checkpoints,
@@ -17,6 +19,8 @@ __all__ = [
     'CheckpointMismatchError', 'NotACheckpointError', 'ResumeError',
     'OfflineWeightsError', 'StageCheckpointError', 'check_start_checkpoints',
     'resolve_latest_checkpoint', 'available_cores', 'setup_cpu_threads',
+    'console_shows_progress_first', 'filter_upstream_warnings',
+    'fit_log_interval', 'progress_bar',
     'atomic_torch_save', 'build_segmentor', 'check_checkpoint_file',
     'check_data_roots', 'count_params', 'find_resume_checkpoint',
     'install_atomic_checkpoint_saving', 'list_checkpoints', 'load_config',
