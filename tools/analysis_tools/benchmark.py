@@ -24,7 +24,7 @@ upsampling). A config that fails to build or export is reported as a row
 with the reason and the run goes on. ``--out`` JSON is rewritten as results
 come in (after each setup and each timed round).
 
-Example (the three ESSNet targets of issue 13, one run):
+Example (the three ESSNet deploy targets, one run):
     python tools/analysis_tools/benchmark.py \
         mmseg::erfnet/erfnet_fcn_4xb4-160k_cityscapes-512x1024.py \
         configs/essnet/essnet-d_ups_1xb6-75k_cityscapes-512x1024.py \
