@@ -5,7 +5,8 @@
   upstream warnings that every run prints and no config can avoid are
   filtered once, by message.
 * :func:`console_shows_progress_first`: mmengine prints the environment, the
-  whole config and the hook order (about 500 lines) to the terminal before
+  whole config, the hook order and, with a ``paramwise_cfg``, one line per
+  parameter and setting (500 to 1000 lines) to the terminal before
   the first iteration; they stay in the log file, the terminal gets one line
   saying where (and not :data:`UPSTREAM_LOG_WARNINGS`).
 * :func:`fit_log_interval`: a run shorter than its logger interval still
@@ -45,7 +46,9 @@ UPSTREAM_WARNINGS = (
 
 # mmengine's long console records, by how they start
 _LONG_RECORDS = ('\n' + '-' * 60 + '\nSystem environment', 'Config:\n',
-                 'Hooks will be executed in the following order')
+                 'Hooks will be executed in the following order',
+                 # one line per parameter and setting with a paramwise_cfg
+                 'paramwise_options -- ')
 #: Upstream logger warnings of every run, kept out of the terminal (the log
 #: file keeps them): mmseg 1.2.2 still reads files through mmengine's
 #: deprecated FileClient / HardDiskBackend, and its IoUMetric has no prefix.
@@ -85,7 +88,8 @@ class _LongRecordFilter(logging.Filter):
             ]
             where = files[0] if files else 'the log file'
             self.handler.stream.write(
-                f'(environment, config and hook order: in {where})\n')
+                f'(environment, config, per-parameter optimizer options and '
+                f'hook order: in {where})\n')
         return False
 
 

@@ -67,13 +67,16 @@ def test_console_gets_progress_first_and_the_file_everything(tmp_path):
     logger = runner.build_logger()
     logger.info('\n' + '-' * 60 + '\nSystem environment:\n   ...')
     logger.info('Config:\nmodel = dict(...)')
+    logger.info('paramwise_options -- backbone.conv.weight:lr=0.0005')
     logger.warning('"FileClient" will be deprecated in future. Please ...')
     logger.info('Iter(train) [1/3]  lr: 1e-3')
     console = runner.console.getvalue().splitlines()
     assert console == [
-        f'(environment, config and hook order: in {log_file})',
+        '(environment, config, per-parameter optimizer options and hook '
+        f'order: in {log_file})',
         'Iter(train) [1/3]  lr: 1e-3'
     ]
     text = log_file.read_text()
     assert 'System environment' in text and 'Config:' in text
     assert 'Iter(train)' in text and 'FileClient' in text
+    assert 'paramwise_options' in text
