@@ -48,6 +48,7 @@ def parse_args(argv=None):
         '--show', action='store_true', help='show prediction results')
     parser.add_argument(
         '--show-dir',
+        metavar='DIR',
         help='paint every test image into DIR/<image name>.png: ground '
         'truth and prediction side by side, titled, with a legend of the '
         'classes they show')
