@@ -18,8 +18,10 @@ from conftest import REPO, data_root_opts
 DEMO = 'essnet-d_ups_1xb4-600i_streetscenes-128x256.py'
 # what setup.py and MANIFEST.in read, copied so that a build never touches
 # the checkout (an editable install's .mim links stay as they are)
-SOURCES = ('setup.py', 'MANIFEST.in', 'README.md', 'model-index.yml',
-           'requirements', 'mmseg_efficient', 'configs', 'tools')
+# (the import hook files where the checkout has them)
+SOURCES = ('setup.py', 'MANIFEST.in', 'README.md', 'CHANGELOG.md',
+           'model-index.yml', 'requirements', 'mmseg_efficient', 'configs',
+           'tools', 'mmseg_efficient.pth', '_mmseg_efficient_hook.py')
 
 
 def _build_wheel(out_dir):
