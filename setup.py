@@ -14,8 +14,10 @@ mmcv is an extra, because it comes in two exclusive flavours that share the
 ``.[deploy]`` adds onnx, onnxruntime and matplotlib (ONNX export, the
 onnxruntime backend of the benchmark, the efficiency report's plot).
 """
+import os
 import os.path as osp
 import shutil
+import sys
 
 from setuptools import find_packages, setup
 from setuptools.command.build_py import build_py
@@ -53,6 +55,12 @@ try:  # editable installs (PEP 660) build their wheel elsewhere
     cmdclass['editable_wheel'] = EditableWheelWithPth
 except ImportError:
     pass
+# What OpenMMLab's ``mim`` looks for in an installed package:
+# ``mim train/test mmseg_efficient CONFIG`` finds CONFIG under .mim/configs and
+# runs .mim/tools/train.py / test.py, ``mim run mmseg_efficient get_flops``
+# finds .mim/tools/**/get_flops.py, ``mim search`` reads
+# .mim/model-index.yml (which imports the configs' metafiles).
+MIM_FILES = ('configs', 'tools', 'model-index.yml')
 
 
 def read_requirements(name):
@@ -63,6 +71,42 @@ def read_requirements(name):
         ]
 
 
+def add_mim_extension():
+    """Fill ``mmseg_efficient/.mim`` with the configs, the tools and
+    model-index.yml, as mmseg and mmpretrain do.
+
+    A wheel (``pip install .``, ``pip wheel .``, ``python -m build``) or an
+    sdist gets copies; an editable install (``pip install -e .``) gets
+    symbolic links to the source tree, so an edited config is used at once.
+    Other setup.py commands (egg_info, the build backend's queries) leave
+    the folder alone. The folder is generated: .gitignore lists it.
+    """
+    commands = set(sys.argv[1:])
+    if commands & {'develop', 'editable_wheel'}:
+        mode = 'copy' if os.name == 'nt' else 'symlink'
+    elif commands & {'bdist_wheel', 'sdist', 'build', 'install'}:
+        mode = 'copy'
+    else:
+        return
+    mim_path = osp.join(HERE, 'mmseg_efficient', '.mim')
+    os.makedirs(mim_path, exist_ok=True)
+    for name in MIM_FILES:
+        src = osp.join(HERE, name)
+        dst = osp.join(mim_path, name)
+        if osp.islink(dst) or osp.isfile(dst):
+            os.remove(dst)
+        elif osp.isdir(dst):
+            shutil.rmtree(dst)
+        if mode == 'symlink':
+            os.symlink(osp.relpath(src, mim_path), dst)
+        elif osp.isdir(src):
+            shutil.copytree(
+                src, dst, ignore=shutil.ignore_patterns(
+                    '__pycache__', '*.pyc'))
+        else:
+            shutil.copyfile(src, dst)
+
+
 def read_version():
     scope = {}
     with open(osp.join(HERE, 'mmseg_efficient', 'version.py')) as f:
@@ -70,6 +114,7 @@ def read_version():
     return scope['__version__']
 
 
+add_mim_extension()
 setup(
     name='mmseg_efficient',
     version=read_version(),
@@ -83,6 +128,8 @@ setup(
     packages=find_packages(exclude=('configs', 'tools', 'tests')),
     py_modules=['_mmseg_efficient_hook'],
     cmdclass=cmdclass,
+    # mmseg_efficient/.mim (configs, tools, model-index.yml): MANIFEST.in
+    include_package_data=True,
     python_requires='>=3.8',
     install_requires=read_requirements('runtime.txt'),
     extras_require={

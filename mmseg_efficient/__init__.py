@@ -14,7 +14,11 @@ from .version import __version__
 apply_compat()
 
 from . import datasets, engine, models, utils  # noqa: E402,F401
+from . import visualization  # noqa: E402,F401
 
+# Upstream warnings every run would print, filtered once by message
+# (mmseg_efficient.utils.logs.UPSTREAM_WARNINGS says which and why).
+utils.filter_upstream_warnings()
 # CheckpointHook saves are written atomically (temporary file + rename).
 utils.install_atomic_checkpoint_saving()
 

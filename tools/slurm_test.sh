@@ -2,6 +2,8 @@
 # tools/slurm_test.sh PARTITION JOB_NAME CONFIG CHECKPOINT [args]
 # (paths with spaces are passed through intact)
 set -x
+# PYTHON: $PYTHON, the activated virtualenv's, the project's .venv, or PATH's
+. "$(dirname "$0")/_python.sh"
 
 PARTITION=$1
 JOB_NAME=$2
@@ -23,4 +25,4 @@ srun -p "${PARTITION}" \
     --cpus-per-task="${CPUS_PER_TASK}" \
     --kill-on-bad-exit=1 \
     ${SRUN_ARGS} \
-    python -u "$TOOLS/test.py" "${CONFIG}" "${CHECKPOINT}" --launcher="slurm" "${@:5}"
+    "$PYTHON" -u "$TOOLS/test.py" "${CONFIG}" "${CHECKPOINT}" --launcher="slurm" "${@:5}"

@@ -2,6 +2,8 @@
 # tools/slurm_train.sh PARTITION JOB_NAME CONFIG [args]
 # (paths with spaces are passed through intact)
 set -x
+# PYTHON: $PYTHON, the activated virtualenv's, the project's .venv, or PATH's
+. "$(dirname "$0")/_python.sh"
 
 PARTITION=$1
 JOB_NAME=$2
@@ -22,4 +24,4 @@ srun -p "${PARTITION}" \
     --cpus-per-task="${CPUS_PER_TASK}" \
     --kill-on-bad-exit=1 \
     ${SRUN_ARGS} \
-    python -u "$TOOLS/train.py" "${CONFIG}" --launcher="slurm" "${@:4}"
+    "$PYTHON" -u "$TOOLS/train.py" "${CONFIG}" --launcher="slurm" "${@:4}"

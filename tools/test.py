@@ -26,7 +26,9 @@ from mmengine.runner import Runner  # noqa: E402
 from mmseg_efficient.utils import (CfgOptionsAction,  # noqa: E402
                                    build_segmentor,
                                    check_data_roots, load_checkpoint_strict,
-                                   load_config, shutdown_distributed)
+                                   console_shows_progress_first,
+                                   load_config, setup_cpu_threads,
+                                   shutdown_distributed)
 
 
 def parse_args(argv=None):
@@ -46,8 +48,10 @@ def parse_args(argv=None):
         '--show', action='store_true', help='show prediction results')
     parser.add_argument(
         '--show-dir',
-        help='directory where painted images will be saved. If specified, '
-        'it will be automatically saved to the work_dir/timestamp/show_dir')
+        metavar='DIR',
+        help='paint every test image into DIR/<image name>.png: ground '
+        'truth and prediction side by side, titled, with a legend of the '
+        'classes they show')
     parser.add_argument(
         '--wait-time', type=float, default=2, help='the interval of show (s)')
     parser.add_argument(
@@ -89,7 +93,12 @@ def trigger_visualization_hook(cfg, args):
     if args.show:
         visualization_hook['show'] = True
         visualization_hook['wait_time'] = args.wait_time
-    if args.show_dir:
+    if cfg.visualizer.get('type') in ('SegLocalVisualizer',
+                                      'mmseg.SegLocalVisualizer'):
+        # titled pairs with a legend, one file per image named after it
+        cfg.visualizer['type'] = 'SegPairVisualizer'
+        cfg.visualizer['paint_dir'] = args.show_dir
+    elif args.show_dir:
         cfg.visualizer['save_dir'] = args.show_dir
     return cfg
 
@@ -115,6 +124,9 @@ def main(argv=None):
         allow_partial=args.allow_partial_checkpoint,
         ignore_prefixes=('auxiliary_head.', ))
     cfg.load_from = args.checkpoint
+    # CPU: dataloader workers + intra-op threads <= cores (env_cfg.cpu_threads)
+    setup_cpu_threads(cfg)
+    console_shows_progress_first()  # environment / config: log file only
 
     if args.show or args.show_dir:
         cfg = trigger_visualization_hook(cfg, args)

@@ -33,10 +33,19 @@ from mmseg.registry import RUNNERS  # noqa: E402
 from mmseg_efficient.utils import (CfgOptionsAction,  # noqa: E402
                                    build_segmentor, check_data_roots,
                                    check_resume_checkpoint_fits,
-                                   find_resume_checkpoint, load_config,
-                                   remove_stale_temporaries,
-                                   shutdown_distributed,
+                                   check_start_checkpoints,
+                                   console_shows_progress_first,
+                                   find_resume_checkpoint, fit_log_interval,
+                                   load_config, remove_stale_temporaries,
+                                   setup_cpu_threads, shutdown_distributed,
                                    warn_existing_checkpoints)
+
+
+def _amp_device_available():
+    from mmengine.device import (is_cuda_available, is_mlu_available,
+                                 is_musa_available, is_npu_available)
+    return (is_cuda_available() or is_npu_available() or is_mlu_available()
+            or is_musa_available())
 
 
 def parse_args(argv=None):
@@ -67,6 +76,10 @@ def parse_args(argv=None):
     # torch.distributed.launch passes --local-rank; torchrun sets LOCAL_RANK
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
     args = parser.parse_args(argv)
+    if args.amp and not _amp_device_available():
+        parser.error('--amp needs a GPU (mmengine\'s AmpOptimWrapper runs on '
+                     'CUDA, NPU, MLU or MUSA devices only); train without '
+                     '--amp on a CPU')
     if 'LOCAL_RANK' not in os.environ:
         os.environ['LOCAL_RANK'] = str(args.local_rank)
     return args
@@ -135,6 +148,17 @@ def main(argv=None):
         check_resume_checkpoint_fits(
             build_segmentor(cfg, drop_auxiliary=False), cfg.load_from,
             cfg.work_dir, args.config)
+    # the weights the run starts from (another stage's checkpoint, a URL),
+    # before the Runner starts any process group: a missing file or an
+    # unreachable URL names the key to override; <work_dir>/last_checkpoint
+    # becomes that run's latest checkpoint
+    check_start_checkpoints(cfg)
+    # CPU: dataloader workers + intra-op threads <= cores (env_cfg.cpu_threads)
+    setup_cpu_threads(cfg)
+    # progress on the first screen: a short run still logs, and mmengine's
+    # environment / config / hook-order dumps go to the log file only
+    fit_log_interval(cfg)
+    console_shows_progress_first()
 
     if 'runner_type' not in cfg:
         runner = Runner.from_cfg(cfg)

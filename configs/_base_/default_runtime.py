@@ -8,6 +8,11 @@ env_cfg = dict(
     mp_cfg=dict(mp_start_method='fork', opencv_num_threads=0),
     # On a machine without CUDA, mmseg_efficient switches to 'gloo'.
     dist_cfg=dict(backend='nccl'),
+    # Without CUDA, tools/train.py and tools/test.py split the cores between
+    # the model's intra-op threads and the dataloader workers so that they
+    # never exceed the cores ('auto'); an int fixes the threads, None keeps
+    # PyTorch's defaults; OMP_NUM_THREADS in the environment wins.
+    cpu_threads='auto',
 )
 vis_backends = [dict(type='LocalVisBackend')]
 visualizer = dict(

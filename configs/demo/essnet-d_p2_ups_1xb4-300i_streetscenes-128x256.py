@@ -1,12 +1,14 @@
 # Two-phase ESSNet-D on the street scenes, phase 2 (thesis §3.4.2): the
 # one-phase demo's model and recipe with the encoder initialised from phase
-# 1 (essnetb-d_p1-enc_1xb4-300i_streetscenes-128x256.py, its iter_300.pth;
-# the phase-1 classifier is dropped by the 'backbone.' prefix), then 300
+# 1 (essnetb-d_p1-enc_1xb4-300i_streetscenes-128x256.py, its latest
+# checkpoint: work_dirs/<run>/last_checkpoint; override with --cfg-options
+# model.backbone.init_cfg.checkpoint=PATH; the phase-1 classifier is dropped
+# by the 'backbone.' prefix), then 300
 # iterations end to end: 300 + 300 against the one-phase demo's 600.
 _base_ = './essnet-d_ups_1xb4-600i_streetscenes-128x256.py'
 phase_iters = 300
 phase1_checkpoint = ('work_dirs/essnetb-d_p1-enc_1xb4-300i_streetscenes-'
-                     '128x256/iter_300.pth')
+                     '128x256/last_checkpoint')
 model = dict(
     backbone=dict(
         init_cfg=dict(

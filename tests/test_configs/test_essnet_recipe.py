@@ -24,7 +24,9 @@ CONFIGS = sorted(
     osp.relpath(p, REPO)
     for p in glob.glob(osp.join(REPO, 'configs', '**', '*.py'),
                        recursive=True) if '_base_' not in p)
-CHECKPOINT = re.compile(r'^work_dirs/([^/]+)/iter_(\d+)\.pth$')
+# a fixed iteration, or that run's latest checkpoint (``last_checkpoint``)
+CHECKPOINT = re.compile(
+    r'^work_dirs/([^/]+)/(?:iter_(\d+)\.pth|last_checkpoint)$')
 
 
 @functools.lru_cache(maxsize=None)
@@ -125,10 +127,12 @@ def test_cityscapes_configs_use_plateau_unless_named_poly(config):
 
 
 def _phase1_config(checkpoint):
-    """The config whose work dir holds ``checkpoint`` and its iteration."""
+    """The config whose work dir holds ``checkpoint`` and its iteration
+    (None for ``last_checkpoint``: whatever that run saved last)."""
     match = CHECKPOINT.match(checkpoint)
     assert match, f'unexpected phase-1 checkpoint path {checkpoint}'
-    name, iters = match.group(1), int(match.group(2))
+    name = match.group(1)
+    iters = int(match.group(2)) if match.group(2) else None
     found = [c for c in CONFIGS if osp.basename(c) == name + '.py']
     assert len(found) == 1, f'no config {name}.py for {checkpoint}'
     return found[0], iters
@@ -151,7 +155,7 @@ def test_phase2_encoder_keys_are_exactly_phase1s(config):
     phase1, iters = _phase1_config(init.checkpoint)
     p1 = _cfg(phase1)
     assert p1.model.decode_head.type == 'LabelDownsampleHead'
-    assert p1.train_cfg.max_iters == iters  # its last checkpoint
+    assert iters in (None, p1.train_cfg.max_iters)  # its last checkpoint
     assert p1.model.get('init_cfg') is None
     assert not p1.model.backbone.get('init_cfg')
     enc1 = _backbone_shapes(phase1, 'backbone.')

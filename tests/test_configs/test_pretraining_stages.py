@@ -200,6 +200,10 @@ def train_tool(monkeypatch):
 
 
 def _staged_cfg(tmp_path, load_from):
+    # the weights must exist: tools/train.py checks them before the Runner
+    import torch
+    os.makedirs(osp.dirname(load_from), exist_ok=True)
+    torch.save({'state_dict': {}}, load_from)
     path = tmp_path / 'stage.py'
     path.write_text(f"_base_ = ['{REPO}/tests/data/configs/tiny_erfnet.py']\n"
                     f"load_from = '{load_from}'\n")
@@ -208,11 +212,12 @@ def _staged_cfg(tmp_path, load_from):
 
 def test_resume_first_run_starts_from_the_config_load_from(
         train_tool, street_data, tmp_path):
-    config = _staged_cfg(tmp_path, '/pre/iter_60000.pth')
+    pre = str(tmp_path / 'pre' / 'iter_60000.pth')
+    config = _staged_cfg(tmp_path, pre)
     work = tmp_path / 'work'
     train_tool.main([config, '--work-dir', str(work), '--resume',
                      '--cfg-options', *data_root_opts(street_data)])
-    assert _FakeRunner.seen == [(False, '/pre/iter_60000.pth')]
+    assert _FakeRunner.seen == [(False, pre)]
 
 
 def test_resume_continues_this_run_not_the_config_load_from(
@@ -220,7 +225,7 @@ def test_resume_continues_this_run_not_the_config_load_from(
     import torch
 
     from mmseg_efficient.utils import build_segmentor, load_config
-    config = _staged_cfg(tmp_path, '/pre/iter_60000.pth')
+    config = _staged_cfg(tmp_path, str(tmp_path / 'pre' / 'iter_60000.pth'))
     work = tmp_path / 'work'
     work.mkdir()
     # a checkpoint of this model (--resume refuses one of another model)
@@ -235,13 +240,16 @@ def test_resume_continues_this_run_not_the_config_load_from(
 def test_resume_from_load_from_given_on_the_command_line(
         train_tool, street_data, tmp_path):
     """mmengine's meaning is kept for --cfg-options load_from=CKPT."""
-    config = _staged_cfg(tmp_path, '/pre/iter_60000.pth')
+    import torch
+    other = str(tmp_path / 'iter_8.pth')
+    torch.save({'state_dict': {}}, other)
+    config = _staged_cfg(tmp_path, str(tmp_path / 'pre' / 'iter_60000.pth'))
     work = tmp_path / 'work'
     work.mkdir()
     train_tool.main([config, '--work-dir', str(work), '--resume',
                      '--cfg-options', *data_root_opts(street_data),
-                     'load_from=/other/iter_8.pth'])
-    assert _FakeRunner.seen == [(True, '/other/iter_8.pth')]
+                     f'load_from={other}'])
+    assert _FakeRunner.seen == [(True, other)]
 
 
 @pytest.mark.slow

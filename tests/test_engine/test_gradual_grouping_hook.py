@@ -144,3 +144,35 @@ def test_lr_window_hook_refuses_mixed_param_groups():
         LrMultiplierWindowHook(end=3, lr_mult=2)
     with pytest.raises(RuntimeError, match='no parameter'):
         LrMultiplierWindowHook(end=3, prefix='encoder').before_train(runner)
+
+
+@pytest.mark.parametrize('max_iters,warns', [(20, True), (50, True),
+                                             (51, False)])
+def test_lr_window_hook_warns_when_the_window_outlasts_training(
+        max_iters, warns):
+    """A window that ends at or after max_iters keeps the prefix frozen for
+    the whole run: said at the start (as GradualGroupingHook does)."""
+    import torch
+    import torch.nn as nn
+    from mmengine.optim import OptimWrapper
+    from mmseg_efficient.engine.hooks import LrMultiplierWindowHook
+    model = nn.ModuleDict(dict(backbone=nn.Linear(2, 2), head=nn.Linear(2, 2)))
+    optimizer = torch.optim.Adam([
+        dict(params=model.backbone.parameters()),
+        dict(params=model.head.parameters())
+    ])
+    warnings = []
+    runner = types.SimpleNamespace(
+        model=model, max_iters=max_iters,
+        optim_wrapper=OptimWrapper(optimizer),
+        logger=types.SimpleNamespace(info=lambda m: None,
+                                     warning=warnings.append))
+    LrMultiplierWindowHook(end=50).before_train(runner)
+    if warns:
+        assert len(warnings) == 1
+        assert f'end=50 is not before the end of training ({max_iters} ' \
+            'iterations)' in warnings[0]
+        assert "('backbone',) train at lr x 1e-16 for the whole run" in \
+            warnings[0]
+    else:
+        assert warnings == []

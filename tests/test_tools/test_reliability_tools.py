@@ -108,7 +108,7 @@ def _fake_repo(tmp_path, with_venv):
     records how it was called."""
     repo = tmp_path / 'repo'
     (repo / 'tools').mkdir(parents=True)
-    for name in ('dist_train.sh', 'dist_test.sh'):
+    for name in ('dist_train.sh', 'dist_test.sh', '_python.sh'):
         shutil.copy(osp.join(REPO, 'tools', name), repo / 'tools' / name)
     record = tmp_path / 'called.txt'
     stub = f'#!/bin/sh\necho "$0 $*" >> {record}\n'

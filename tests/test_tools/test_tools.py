@@ -104,10 +104,12 @@ def test_test_tool_with_tta_out_and_show_dir(street_data, uninterrupted,
     ])
     assert 'mIoU' in proc.stdout + proc.stderr
     preds = [f for _, _, fs in os.walk(out_dir) for f in fs]
-    shown = [f for _, _, fs in os.walk(show_dir) for f in fs
-             if f.endswith('.png')]
+    # one painted pair per image, named after it, straight in --show-dir
+    shown = sorted(os.listdir(show_dir))
     assert len(preds) == 3 and all(f.endswith('.png') for f in preds)
     assert len(shown) == 3
+    assert all(f.endswith('_leftImg8bit.png') and '.png_' not in f
+               for f in shown), shown
     metrics = [
         json.loads(line) for root, _, fs in os.walk(tmp_path / 'work')
         for f in fs if f.endswith('.json') and f[0].isdigit()

@@ -25,7 +25,7 @@ with the reason and the run goes on. ``--out`` JSON is rewritten as results
 come in (after each setup and each timed round). The exit status is 1 when
 any config failed (the message names each, after the other results).
 
-Example (the three ESSNet targets of issue 13, one run):
+Example (the three ESSNet deploy targets, one run):
     python tools/analysis_tools/benchmark.py \
         mmseg::erfnet/erfnet_fcn_4xb4-160k_cityscapes-512x1024.py \
         configs/essnet/essnet-d_ups_1xb6-75k_cityscapes-512x1024.py \

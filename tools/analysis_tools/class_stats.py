@@ -204,8 +204,9 @@ def count_pixels(dataset,
         labelled pixels of the images where it appears) and ``num_images``.
     """
     import torch
-    from mmengine.utils import ProgressBar
     from torch.utils.data import DataLoader, Subset
+
+    from mmseg_efficient.utils import progress_bar
 
     source = _LabelCounts(dataset, num_classes, ignore_index, downsample)
     n = len(source) if max_images is None else min(max_images, len(source))
@@ -218,7 +219,8 @@ def count_pixels(dataset,
         collate_fn=lambda x: x)
     counts = np.zeros(num_classes, dtype=np.int64)
     image_pixels = np.zeros(num_classes, dtype=np.int64)
-    bar = ProgressBar(n) if progress else None
+    # a \r bar on a terminal, a line every 10 % in a log file
+    bar = progress_bar(n, 'images counted') if progress else None
     with torch.no_grad():
         for hist in loader:
             hist = np.asarray(hist)
@@ -226,7 +228,7 @@ def count_pixels(dataset,
             image_pixels[hist > 0] += hist.sum()
             if bar is not None:
                 bar.update()
-    if bar is not None:
+    if bar is not None and sys.stdout.isatty():
         sys.stdout.write('\n')
     return dict(counts=counts, image_pixels=image_pixels, num_images=n)
 

@@ -418,25 +418,56 @@ def pareto_front(points):
     return front
 
 
+def _place_numbers(ax, xy, numbers, fontsize):
+    """Put each number next to its point where it overlaps no number placed
+    before (nor its own marker): the first free offset of a few around the
+    point, in display space (the plot's scales must be set)."""
+    fig = ax.figure
+    fig.canvas.draw()
+    to_px = ax.transData.transform
+    char_w, char_h = 0.62 * fontsize, fontsize  # points
+    scale = fig.dpi / 72
+    offsets = [(4, 2), (4, -10), (-4, 2), (-4, -10), (4, 10), (-4, 10),
+               (4, -18), (-4, -18), (12, -4), (-12, -4), (4, 18), (-4, 18),
+               (12, 10), (-12, 10), (12, -16), (-12, -16)]
+    r = 3.5 * scale  # the markers are obstacles too
+    placed = [(px - r, py - r, px + r, py + r)
+              for px, py in (to_px(p) for p in xy)]
+    for (x, y), n in sorted(zip(xy, numbers), key=lambda t: t[0]):
+        px, py = to_px((x, y))
+        text = str(n)
+        w, h = len(text) * char_w * scale, char_h * scale
+        for dx, dy in offsets:
+            left = px + dx * scale - (w if dx < 0 else 0)
+            box = (left, py + dy * scale, left + w, py + dy * scale + h)
+            if not any(box[0] < b[2] and b[0] < box[2] and box[1] < b[3]
+                       and b[1] < box[3] for b in placed):
+                break
+        placed.append(box)
+        ax.annotate(text, (x, y), xytext=(dx, dy),
+                    textcoords='offset points', fontsize=fontsize,
+                    ha='right' if dx < 0 else 'left', va='bottom')
+
+
 def plot_pareto(path, records, backend, title):
+    """Latency vs published mIoU, one numbered point per network, with a
+    key beside the plot (labels next to the points overlap in the dense
+    150-250 ms cluster)."""
     import matplotlib
     matplotlib.use('Agg')
     import matplotlib.pyplot as plt
     pts = [(r[f'{backend} ms'], r['miou'], r) for r in records
            if r.get(f'{backend} ms') and r['miou'] is not None
            and not r.get('same_as')]
-    fig, ax = plt.subplots(figsize=(11, 7))
+    pts.sort(key=lambda p: (p[0], -p[1]))
+    fig, (ax, key) = plt.subplots(
+        1, 2, figsize=(14, 7), gridspec_kw=dict(width_ratios=[2.1, 1]))
     for peer, colour, label in ((False, 'tab:blue', 'mmseg_efficient'),
                                 (True, 'tab:orange', 'mmseg peers')):
         sel = [p for p in pts if p[2]['peer'] == peer]
         if sel:
             ax.scatter([p[0] for p in sel], [p[1] for p in sel], c=colour,
                        label=label, s=28, zorder=3)
-    for x, y, r in pts:
-        label = r['label'] if r['peer'] else '_'.join(
-            r['label'].split('_')[:2])
-        ax.annotate(label, (x, y), fontsize=6.5, xytext=(3, 2),
-                    textcoords='offset points')
     front = pareto_front([(p[0], p[1]) for p in pts])
     if len(front) > 1:
         ax.plot([pts[i][0] for i in front], [pts[i][1] for i in front],
@@ -450,8 +481,17 @@ def plot_pareto(path, records, backend, title):
     ax.set_ylabel('published Cityscapes val mIoU (%)')
     ax.set_title(title, fontsize=9)
     ax.grid(True, which='both', alpha=0.3)
-    ax.legend(fontsize=8)
+    ax.legend(fontsize=8, loc='lower right')
     fig.tight_layout()
+    numbers = list(range(1, len(pts) + 1))
+    _place_numbers(ax, [(p[0], p[1]) for p in pts], numbers, 7)
+    key.axis('off')
+    lines = [
+        f'{n:>2}  {p[2]["label"]}  ({p[0]:.0f} ms, {p[1]:.1f})'
+        for n, p in zip(numbers, pts)
+    ]
+    key.text(0, 1, '\n'.join(lines), va='top', ha='left', fontsize=6.5,
+             family='monospace', transform=key.transAxes)
     fig.savefig(path, dpi=120)
     plt.close(fig)
 

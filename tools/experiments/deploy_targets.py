@@ -1,5 +1,5 @@
 # Copyright (c) mmseg_efficient contributors. All rights reserved.
-"""Issue 13's three latency targets, from ONE interleaved benchmark.py run.
+"""The three ESSNet deploy targets, from ONE interleaved benchmark.py run.
 
 Runs ``tools/analysis_tools/benchmark.py`` on mmseg's ERFNet, ESSNet-D,
 ESSNet-DG2 and ESSNetB-DG2 with the backends ``pytorch`` (eager, as built),

@@ -3,7 +3,8 @@
 
 The thesis (§3.4.2, §4.2) trains the encoder alone on 1/8 labels first
 (phase 1), then attaches the decoder (phase 2). This script trains, for each
-seed and at the same total number of iterations (600):
+seed and at the same total number of iterations (--iters, 600 by default;
+the numbers below are for 600):
 
 - one-phase: configs/demo/essnet-d_ups_1xb4-600i_streetscenes-128x256.py
   (600 iterations end to end);
@@ -73,24 +74,38 @@ def data_opts(root):
     ]
 
 
-def one_phase(seed, root, work, log):
+def schedule(iters):
+    """``--cfg-options`` that make a demo config train ``iters`` iterations
+    (poly schedule, validation and checkpoint at the end)."""
+    return [
+        f'train_cfg.max_iters={iters}', f'train_cfg.val_interval={iters}',
+        f'param_scheduler.0.end={iters}',
+        f'default_hooks.checkpoint.interval={iters}'
+    ]
+
+
+def one_phase(seed, root, work, log, iters=600):
     wd = osp.join(work, f'one-phase_s{seed}')
     opts = ['--cfg-options', f'randomness.seed={seed}', *data_opts(root)]
-    t = run(['tools/train.py', ONE_PHASE, '--work-dir', wd, *opts], log)
-    run(['tools/test.py', ONE_PHASE, osp.join(wd, 'iter_600.pth'),
+    t = run(['tools/train.py', ONE_PHASE, '--work-dir', wd, *opts,
+             *schedule(iters)], log)
+    run(['tools/test.py', ONE_PHASE, osp.join(wd, f'iter_{iters}.pth'),
          '--tta', '--work-dir', wd, *opts], log)
     return t
 
 
-def two_phase(seed, root, work, log):
+def two_phase(seed, root, work, log, iters=600):
     wd1 = osp.join(work, f'two-phase-p1_s{seed}')
     wd2 = osp.join(work, f'two-phase-p2_s{seed}')
+    p1, p2 = iters // 2, iters - iters // 2
     opts = ['--cfg-options', f'randomness.seed={seed}', *data_opts(root)]
-    t = run(['tools/train.py', PHASE1, '--work-dir', wd1, *opts], log)
-    ckpt = osp.join(wd1, 'iter_300.pth')
+    t = run(['tools/train.py', PHASE1, '--work-dir', wd1, *opts,
+             *schedule(p1)], log)
+    ckpt = osp.join(wd1, f'iter_{p1}.pth')
     t += run(['tools/train.py', PHASE2, '--work-dir', wd2, *opts,
-              f'model.backbone.init_cfg.checkpoint={ckpt}'], log)
-    run(['tools/test.py', PHASE2, osp.join(wd2, 'iter_300.pth'), '--tta',
+              *schedule(p2), f'model.backbone.init_cfg.checkpoint={ckpt}'],
+             log)
+    run(['tools/test.py', PHASE2, osp.join(wd2, f'iter_{p2}.pth'), '--tta',
          '--work-dir', wd2, *opts], log)
     return t
 
@@ -117,6 +132,9 @@ def main():
     parser.add_argument('--seeds', type=int, nargs='+', default=[0, 1, 2])
     parser.add_argument('--num-train', type=int, default=300)
     parser.add_argument('--num-val', type=int, default=50)
+    parser.add_argument('--iters', type=int, default=600,
+                        help='total training iterations of each arm (the '
+                        'two-phase arm splits them in halves)')
     args = parser.parse_args()
     root = osp.join(args.out, 'data', 'street_scenes')
     work = osp.join(args.out, 'work')
@@ -129,7 +147,7 @@ def main():
     results = []
     for seed in args.seeds:
         for arm, fn in (('one-phase', one_phase), ('two-phase', two_phase)):
-            train_s = fn(seed, root, work, log)
+            train_s = fn(seed, root, work, log, args.iters)
             acc, miou = last_metrics(log)
             results.append(dict(arm=arm, seed=seed, train_s=train_s,
                                 aAcc=acc, mIoU=miou))

@@ -1,19 +1,26 @@
 #!/usr/bin/env bash
-# NDNet's claim in miniature (issue 11): narrower, deeper NDNets lose little
+# NDNet's claim in miniature: narrower, deeper NDNets lose little
 # accuracy for fewer parameters and run slower per MAC.
 #   1. NDNet29 / 45 / 61 + FCN32 on the built-in street scenes, 3 seeds each,
-#      same budget (300 iterations, batch 4, 128x256 crops; the recipe of
+#      same budget (300 iterations by default, batch 4, 128x256 crops; the recipe of
 #      configs/_base_/schedules/ndnet_sgd-300i_streetscenes.py), trained with
 #      tools/train.py and evaluated with tools/test.py (30 val scenes);
 #   2. CPU latency at 512x1024 of the three plus mmseg's Fast-SCNN and ERFNet
 #      from one tools/analysis_tools/benchmark.py run (2 threads).
-# Usage: bash tools/experiments/ndnet_depth_width.sh [OUT_DIR]   (repo root)
-# Env: SEEDS ("0 1 2"), DEPTHS ("29 45 61"), SKIP_TRAIN=1, SKIP_BENCH=1.
+# Usage: bash tools/experiments/ndnet_depth_width.sh [--iters N]
+#            [--seeds S ...] [OUT_DIR]   (repo root)
+# Env: SEEDS ("0 1 2"), ITERS (300), DEPTHS ("29 45 61"), SKIP_TRAIN=1,
+# SKIP_BENCH=1.
 set -euo pipefail
+. "$(dirname "$0")/../_python.sh"
+PY=$PYTHON
+SEEDS=${SEEDS:-"0 1 2"}
+ITERS=${ITERS:-300}
+. "$(dirname "$0")/_options.sh"
 OUT=${1:-/tmp/ndnet/exp}
 DATA=$OUT/street
-PY=${PYTHON:-python}
-SEEDS=${SEEDS:-"0 1 2"}
+# the recipe's schedule scaled to ITERS (milestones at 7/16 and 3/4)
+SCHED="train_cfg.max_iters=$ITERS param_scheduler.0.end=$ITERS default_hooks.checkpoint.interval=$ITERS param_scheduler.0.milestones=[$((ITERS * 7 / 16)),$((ITERS * 3 / 4))]"
 DEPTHS=${DEPTHS:-"29 45 61"}
 export OMP_NUM_THREADS=${OMP_NUM_THREADS:-1}
 mkdir -p "$OUT"
@@ -31,9 +38,9 @@ if [ -z "${SKIP_TRAIN:-}" ]; then
       echo "[$(date +%T)] train ndnet$d seed $seed"
       # validation only through tools/test.py below
       $PY tools/train.py "$cfg" --work-dir "$wd" --cfg-options $ROOT_OPTS \
-        randomness.seed=$seed train_cfg.val_begin=100000 \
+        randomness.seed=$seed train_cfg.val_begin=100000 $SCHED \
         > "$wd.train.log" 2>&1
-      $PY tools/test.py "$cfg" "$wd/iter_300.pth" --work-dir "$wd" \
+      $PY tools/test.py "$cfg" "$wd/iter_$ITERS.pth" --work-dir "$wd" \
         --cfg-options $ROOT_OPTS > "$wd/test.log" 2>&1
       grep -o "mIoU: [0-9.]*" "$wd/test.log" | tail -1
     done

@@ -1,6 +1,6 @@
 # Copyright (c) mmseg_efficient contributors. All rights reserved.
 """ESSNet-D from scratch vs from a pre-trained classifier, on the built-in
-street scenes (issue 14's miniature of the thesis' ImageNet pre-training,
+street scenes (a miniature of the thesis' ImageNet pre-training,
 §3.4.2 / §4.2).
 
 1. Generates --num-train/--num-val street scenes (seed 0) under OUT/data.

@@ -1,20 +1,25 @@
 #!/usr/bin/env bash
-# Channel-wise distillation in miniature (issue 12), on 2 CPU cores:
+# Channel-wise distillation in miniature, on 2 CPU cores:
 # 1. train an ESSNet-D teacher on the built-in street scenes,
 # 2. train the ESSNet-DG2 student with and without channel-wise distillation
 #    from that teacher at the same budget, 3 seeds each,
 # 3. print mean +- spread of the students' val mIoU.
-# Usage: bash tools/experiments/segformer_kitti_cwd.sh [OUT_DIR]
-# Env: TEACHER_ITERS (300), STUDENT_ITERS (150), SEEDS ("0 1 2").
+# Usage: bash tools/experiments/segformer_kitti_cwd.sh [--iters N]
+#            [--seeds S ...] [OUT_DIR]
+# --iters: the students' iterations (150; the teacher trains twice as long).
+# Env: TEACHER_ITERS, STUDENT_ITERS (150), SEEDS ("0 1 2").
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+. tools/_python.sh
 export PYTHONPATH=$PWD OMP_NUM_THREADS=${OMP_NUM_THREADS:-1}
-PY=${PYTHON:-python}
+PY=$PYTHON
+ITERS=${STUDENT_ITERS:-150}
+SEEDS=${SEEDS:-"0 1 2"}
+. tools/experiments/_options.sh
+STUDENT_ITERS=$ITERS
+TEACHER_ITERS=${TEACHER_ITERS:-$((2 * ITERS))}
 OUT=${1:-work_dirs/segformer_kitti_cwd}
 DATA=$OUT/street
-TEACHER_ITERS=${TEACHER_ITERS:-300}
-STUDENT_ITERS=${STUDENT_ITERS:-150}
-SEEDS=${SEEDS:-"0 1 2"}
 mkdir -p "$OUT"
 [ -f "$DATA/street_scenes.json" ] || $PY tools/misc/generate_street_data.py \
     --out "$DATA" --num-train 100 --num-val 20 > /dev/null

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The SegFormer KITTI recipe in miniature (issue 12), on CPU: MiT-B0 with
+# The SegFormer KITTI recipe in miniature, on CPU: MiT-B0 with
 # the full recipe (class-balanced CE, OHEM, multi-scale training, FCN aux
 # head on stage 2, poly with a warm restart) on a KITTI-layout folder made
 # from the built-in street scenes resized to KITTI's 1242x375 (plus two
@@ -7,13 +7,18 @@
 # From scratch (no Cityscapes checkpoint can be downloaded here), 64x192
 # crops, batch 2, ITERS iterations: a smoke test of the recipe, not its
 # accuracy. Prints mIoU (single scale, TTA) and the TTA cost ratio.
-# Usage: bash tools/experiments/segformer_kitti_recipe.sh [OUT_DIR]
+# Usage: bash tools/experiments/segformer_kitti_recipe.sh [--iters N]
+#            [--seeds S ...] [OUT_DIR]   (ITERS 200, SEEDS "0"; one run per
+#            seed under OUT_DIR/seedS)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+. tools/_python.sh
 export PYTHONPATH=$PWD OMP_NUM_THREADS=${OMP_NUM_THREADS:-1}
-PY=${PYTHON:-python}
-OUT=${1:-work_dirs/segformer_kitti_recipe}
+PY=$PYTHON
 ITERS=${ITERS:-200}
+SEEDS=${SEEDS:-0}
+. tools/experiments/_options.sh
+OUT=${1:-work_dirs/segformer_kitti_recipe}
 NUM_TRAIN=${NUM_TRAIN:-40}
 NUM_VAL=${NUM_VAL:-6}
 CFG=configs/segformer_kitti/segformer_mit-b0_4xb2-cs-polyr-cb-ohem-ms-aux-40k_kitti-375x1242.py
@@ -46,16 +51,20 @@ OPTS+=("model.decode_head.loss_decode.class_weight=$OUT/class_weight_cb.npy"
        "param_scheduler.0.periods=[$half,$half]"
        "train_cfg.max_iters=$ITERS" "train_cfg.val_interval=$ITERS"
        "default_hooks.checkpoint.interval=$ITERS" "default_hooks.logger.interval=25")
-[ -f "$OUT/train/iter_$ITERS.pth" ] || $PY tools/train.py $CFG \
-    --work-dir "$OUT/train" --cfg-options "${OPTS[@]}" > "$OUT/train.log" 2>&1
+for seed in $SEEDS; do
+RUN=$OUT/seed$seed
+mkdir -p "$RUN"
+echo "seed $seed ($RUN):"
+[ -f "$RUN/train/iter_$ITERS.pth" ] || $PY tools/train.py $CFG \
+    --work-dir "$RUN/train" --cfg-options "${OPTS[@]}" randomness.seed=$seed > "$RUN/train.log" 2>&1
 s0=$(date +%s.%N)
-$PY tools/test.py $CFG "$OUT/train/iter_$ITERS.pth" --work-dir "$OUT/test" \
-    --cfg-options "${OPTS[@]}" > "$OUT/test.log" 2>&1
+$PY tools/test.py $CFG "$RUN/train/iter_$ITERS.pth" --work-dir "$RUN/test" \
+    --cfg-options "${OPTS[@]}" randomness.seed=$seed > "$RUN/test.log" 2>&1
 s1=$(date +%s.%N)
-$PY tools/test.py $CFG "$OUT/train/iter_$ITERS.pth" --tta --work-dir \
-    "$OUT/test_tta" --cfg-options "${OPTS[@]}" > "$OUT/test_tta.log" 2>&1
+$PY tools/test.py $CFG "$RUN/train/iter_$ITERS.pth" --tta --work-dir \
+    "$RUN/test_tta" --cfg-options "${OPTS[@]}" randomness.seed=$seed > "$RUN/test_tta.log" 2>&1
 s2=$(date +%s.%N)
-$PY - "$OUT" "$s0" "$s1" "$s2" <<'PY'
+$PY - "$RUN" "$s0" "$s1" "$s2" <<'PY'
 import re, sys
 out, s0, s1, s2 = sys.argv[1], *map(float, sys.argv[2:])
 def last(log, key):
@@ -72,3 +81,4 @@ print(f"  TTA 6 scales x flip: mIoU {last(out + '/test_tta.log', 'mIoU'):.2f}"
       f"  {b:.2f} s/img   (wall {s2 - s1:.0f} s)")
 print(f"  TTA cost ratio: {b / a:.1f}x per image (wall {(s2 - s1) / (s1 - s0):.1f}x)")
 PY
+done

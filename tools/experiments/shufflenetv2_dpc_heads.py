@@ -56,6 +56,9 @@ def main():
                         choices=sorted(CONFIGS))
     parser.add_argument('--num-train', type=int, default=100)
     parser.add_argument('--num-val', type=int, default=20)
+    parser.add_argument('--iters', type=int, default=300,
+                        help='training iterations per run (the configs\' '
+                        '300: schedule, validation and checkpoint follow)')
     args = parser.parse_args()
     data = osp.join(args.out, 'street_scenes')
     os.makedirs(args.out, exist_ok=True)
@@ -67,15 +70,21 @@ def main():
         for loader in ('train_dataloader', 'val_dataloader',
                        'test_dataloader')
     ]
+    n = args.iters
+    schedule = [
+        f'train_cfg.max_iters={n}', f'train_cfg.val_interval={n}',
+        f'param_scheduler.0.end={n}', f'default_hooks.checkpoint.interval={n}'
+    ]
     results = {head: {} for head in args.heads}
     for head in args.heads:
         for seed in args.seeds:
             work_dir = osp.join(args.out, f'{head}_seed{seed}')
             start = time.time()
             run(['tools/train.py', CONFIGS[head], '--work-dir', work_dir,
-                 '--cfg-options', f'randomness.seed={seed}', *data_opts],
+                 '--cfg-options', f'randomness.seed={seed}', *data_opts,
+                 *schedule],
                 osp.join(args.out, f'{head}_seed{seed}_train.log'))
-            ckpt = osp.join(work_dir, 'iter_300.pth')
+            ckpt = osp.join(work_dir, f'iter_{n}.pth')
             run(['tools/test.py', CONFIGS[head], ckpt, '--work-dir',
                  osp.join(work_dir, 'test'), '--cfg-options', *data_opts],
                 osp.join(args.out, f'{head}_seed{seed}_test.log'))

@@ -1,10 +1,12 @@
 # Street-scene comparison, (b) phase 2: ESSNet-DG2 with the phase-1 encoder
 # (alpha = 0), encoder lr x 1e-16 for the first 50 iterations, then 250
-# iterations all at one lr. Deploy: tools/deploy/convert_grouped.py with
+# iterations all at one lr. The encoder is phase 1's latest checkpoint
+# (last_checkpoint; override: model.backbone.init_cfg.checkpoint=PATH).
+# Deploy: tools/deploy/convert_grouped.py with
 # --deploy-config .../essnet-dg2_ups_1xb4-600i_streetscenes-128x256.py
 _base_ = ['../../_base_/models/essnet_ups.py', './_base_/street_gg_demo.py']
 phase1_checkpoint = ('work_dirs/essnet-dg2_gg-p1-enc_1xb4-300i_'
-                     'streetscenes-128x256/iter_300.pth')
+                     'streetscenes-128x256/last_checkpoint')
 model = dict(
     data_preprocessor=dict(size={{_base_.crop_size}}),
     backbone=dict(

@@ -138,6 +138,15 @@ class LrMultiplierWindowHook(Hook):
             f'LrMultiplierWindowHook: {len(self._groups)} param groups under '
             f'{self.prefixes} train at lr x {self.lr_mult:g} for the first '
             f'{self.end} {unit}.')
+        max_steps = getattr(runner, 'max_epochs' if self.by_epoch else
+                            'max_iters', None)
+        if max_steps is not None and self.end >= max_steps:
+            runner.logger.warning(
+                f'LrMultiplierWindowHook: end={self.end} is not before the '
+                f'end of training ({max_steps} {unit}): the parameters under '
+                f'{self.prefixes} train at lr x {self.lr_mult:g} for the '
+                'whole run. Shorten the window with --cfg-options '
+                'custom_hooks.N.end=M (M < max_iters).')
 
     def before_train_iter(self,
                           runner,

@@ -44,7 +44,8 @@ class DistillEncoderDecoder(EncoderDecoder):
         teacher_config (str | dict): Config file (``mmseg::`` paths allowed)
             whose ``model`` is the teacher, or the teacher's model dict.
         teacher_checkpoint (str, optional): The teacher's weights. Required
-            to train.
+            to train; ``<work_dir>/last_checkpoint`` means that run's latest
+            checkpoint.
         distill_loss (dict): The distillation loss, e.g.
             ``dict(type='ChannelWiseDistillationLoss', tau=1.0,
             loss_weight=3.0)``.
@@ -114,6 +115,8 @@ class DistillEncoderDecoder(EncoderDecoder):
             raise ValueError(
                 'DistillEncoderDecoder: model.teacher_checkpoint is not set; '
                 'training needs the teacher\'s weights')
+        from mmseg_efficient.utils import resolve_latest_checkpoint
+        ckpt = resolve_latest_checkpoint(ckpt, 'model.teacher_checkpoint')
         if '://' not in ckpt and not osp.isfile(ckpt):
             raise FileNotFoundError(
                 f'DistillEncoderDecoder: model.teacher_checkpoint {ckpt} '

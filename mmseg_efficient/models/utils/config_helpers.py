@@ -3,7 +3,28 @@
 built from a config file) and the tools share. They live with the models,
 below ``mmseg_efficient.utils``, which re-exports them: ``utils`` may import
 ``models``, never the other way round."""
+import os
 import os.path as osp
+
+
+def package_config_root() -> str:
+    """The folder of mmseg_efficient's own configs: ``mmseg_efficient/.mim/
+    configs`` of an installed package, else the source tree's ``configs``."""
+    # this file: mmseg_efficient/models/utils/config_helpers.py
+    package = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+    installed = osp.join(package, '.mim', 'configs')
+    if osp.isdir(installed):
+        return installed
+    return osp.join(osp.dirname(package), 'configs')
+
+
+def _find_config_by_name(name: str) -> list:
+    root = package_config_root()
+    found = []
+    for dirpath, _, files in os.walk(root, followlinks=True):
+        if name in files:
+            found.append(osp.join(dirpath, name))
+    return sorted(found)
 
 
 def resolve_config_path(path: str) -> str:
@@ -11,7 +32,10 @@ def resolve_config_path(path: str) -> str:
 
     ``mmseg::erfnet/erfnet_fcn_4xb4-160k_cityscapes-512x1024.py`` resolves to
     the copy mmseg installs under ``mmseg/.mim/configs``, exactly as mmengine
-    resolves ``_base_`` entries of that form.
+    resolves ``_base_`` entries of that form. A bare file name that is not a
+    file here (``essnet-d_ups_1xb4-600i_streetscenes-128x256.py``, as
+    ``mim run mmseg_efficient get_flops NAME`` passes it) is looked up among
+    mmseg_efficient's own configs, as ``mim train`` does.
 
     Args:
         path (str): A file path or ``package::relative/path.py``.
@@ -27,6 +51,10 @@ def resolve_config_path(path: str) -> str:
             get_installed_path(package), '.mim', 'configs', rel)
     else:
         resolved = path
+        if not osp.exists(path) and osp.basename(path) == path:
+            found = _find_config_by_name(path)
+            if len(found) == 1:
+                resolved = found[0]
     if not osp.isfile(resolved):
         raise FileNotFoundError(f'Config file not found: {path}' + (
             f' (resolved to {resolved})' if resolved != path else ''))

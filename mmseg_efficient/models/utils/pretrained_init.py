@@ -31,7 +31,8 @@ class StrictPretrainedInit(PretrainedInit):
     under another name the children would overwrite the loaded weights.
 
     Args:
-        checkpoint (str): The checkpoint file.
+        checkpoint (str): The checkpoint file; ``<work_dir>/last_checkpoint``
+            means that run's latest checkpoint.
         prefix (str, optional): Load the checkpoint's keys that start with
             it, prefix removed, e.g. ``'backbone.'``. Default: None.
         map_location (str): As for :func:`torch.load`. Default: 'cpu'.
@@ -45,6 +46,11 @@ class StrictPretrainedInit(PretrainedInit):
         self.strict = strict
 
     def __call__(self, module):
+        from mmseg_efficient.utils import resolve_latest_checkpoint
+
+        # <work_dir>/last_checkpoint: that run's latest checkpoint
+        self.checkpoint = resolve_latest_checkpoint(
+            self.checkpoint, 'init_cfg.checkpoint')
         if not self.strict:
             return super().__call__(module)
         what = f'load {self.prefix} in model' if self.prefix else \
