@@ -4,7 +4,6 @@
 architecture, a truncated --from-json, an export --out under a file, a
 benchmark whose config failed, and the launch scripts with paths that hold
 spaces."""
-import hashlib
 import json
 import os
 import os.path as osp
@@ -15,6 +14,7 @@ import subprocess
 import pytest
 import torch
 from conftest import REPO, TINY_CFG, data_root_opts, load_tool
+from helpers.files import folder_digest  # noqa: E402
 
 import mmseg_efficient  # noqa: F401
 from mmseg_efficient.utils import (CheckpointMismatchError, ResumeError,
@@ -25,16 +25,6 @@ ESSNET_D = osp.join(REPO, 'configs', 'demo',
 STREET_CWD = osp.join(
     REPO, 'configs', 'segformer_kitti',
     'essnet-dg2_ups-cwd-essnet-d_1xb4-300i_streetscenes-128x256.py')
-
-
-def _digest(folder):
-    out = {}
-    for name in sorted(os.listdir(folder)):
-        path = osp.join(folder, name)
-        if osp.isfile(path):
-            with open(path, 'rb') as f:
-                out[name] = hashlib.sha1(f.read()).hexdigest()
-    return out
 
 
 def _erfnet_checkpoint(path):
@@ -52,7 +42,7 @@ def test_resume_into_another_models_work_dir(street_data, tmp_path):
     _erfnet_checkpoint(ckpt)
     (work / 'last_checkpoint').write_text(ckpt)
     (work / '.iter_4.pth.0a1b2c3d.tmp').write_bytes(b'')  # a killed save
-    before = _digest(work)
+    before = folder_digest(work)
     train = load_tool('tools/train.py')
     with pytest.raises(ResumeError) as info:
         train.main([ESSNET_D, '--work-dir', str(work), '--resume',
@@ -66,7 +56,7 @@ def test_resume_into_another_models_work_dir(street_data, tmp_path):
     # nothing written; the temporary file is gone (the log line is tested
     # in tests/test_utils/test_run_reliability.py)
     assert sorted(os.listdir(work)) == ['iter_2.pth', 'last_checkpoint']
-    assert _digest(work) == {k: v for k, v in before.items()
+    assert folder_digest(work) == {k: v for k, v in before.items()
                              if not k.endswith('.tmp')}
 
 
@@ -152,7 +142,7 @@ def _fake_tools(tmp_path, scripts, command):
     ``command`` stub on PATH that records its arguments one per line."""
     repo = tmp_path / 'my repo'
     (repo / 'tools').mkdir(parents=True)
-    for name in scripts:
+    for name in (*scripts, '_python.sh'):  # the interpreter rule they source
         shutil.copy(osp.join(REPO, 'tools', name), repo / 'tools' / name)
     record = tmp_path / 'argv.txt'
     bin_dir = tmp_path / 'bin'
@@ -199,6 +189,7 @@ def test_slurm_scripts_keep_paths_with_spaces(tmp_path):
     repo, record, env = _fake_tools(tmp_path,
                                     ('slurm_train.sh', 'slurm_test.sh'),
                                     'srun')
+    env['PYTHON'] = 'python'  # the interpreter the scripts hand to srun
     cfg, ckpt, work = 'my configs/a b.py', 'runs/iter 2.pth', 'work dir/x y'
     for script, args in [
         ('slurm_train.sh', ['part', 'job', cfg, '--work-dir', work]),

@@ -5,7 +5,6 @@ leaves behind, a save on a full disk, crafted checkpoints that reach
 ``exec`` / ``__import__`` through ``getattr``, and 2-process validation with
 rank-local BN statistics."""
 import errno
-import hashlib
 import logging
 import os
 import os.path as osp
@@ -16,6 +15,7 @@ from collections import OrderedDict
 import numpy as np
 import pytest
 import torch
+from helpers.files import folder_digest  # noqa: E402
 from torch import nn
 
 import mmseg_efficient  # noqa: F401
@@ -24,16 +24,6 @@ from mmseg_efficient.utils import (CheckpointSaveError, atomic_torch_save,
                                    find_resume_checkpoint,
                                    remove_stale_temporaries)
 from mmseg_efficient.utils import checkpoint as ckpt_mod
-
-
-def _digest(folder):
-    out = {}
-    for name in sorted(os.listdir(folder)):
-        path = osp.join(folder, name)
-        if osp.isfile(path):
-            with open(path, 'rb') as f:
-                out[name] = hashlib.sha1(f.read()).hexdigest()
-    return out
 
 
 def _logger():
@@ -74,7 +64,7 @@ def test_resume_stays_inside_a_copied_work_dir(tmp_path, caplog):
 
     caplog.clear()
     _truncate(osp.join(b, 'iter_4.pth'))
-    before = _digest(b)
+    before = folder_digest(b)
     with caplog.at_level(logging.INFO, logger='run-reliability-test'):
         got = find_resume_checkpoint(b, logger=_logger())
     assert got == osp.join(b, 'iter_2.pth')
@@ -82,7 +72,7 @@ def test_resume_stays_inside_a_copied_work_dir(tmp_path, caplog):
     assert 'truncated' in caplog.text
     assert f'resuming from the newest complete checkpoint {got}' \
         in caplog.text
-    assert _digest(b) == before  # nothing deleted or rewritten
+    assert folder_digest(b) == before  # nothing deleted or rewritten
 
 
 def test_resume_follows_last_save_inside_the_work_dir(tmp_path, caplog):
@@ -154,7 +144,7 @@ def test_full_disk_during_save_names_file_and_cause(tmp_path, monkeypatch):
     from mmengine.runner import runner as runner_mod
     path = str(tmp_path / 'iter_2.pth')
     runner_mod.save_checkpoint(_state(2), path)  # the earlier checkpoint
-    before = _digest(tmp_path)
+    before = folder_digest(tmp_path)
     monkeypatch.setattr(ckpt_mod, 'open',
                         lambda p, mode: _FullDisk(open(p, mode), 2000),
                         raising=False)
@@ -166,10 +156,10 @@ def test_full_disk_during_save_names_file_and_cause(tmp_path, monkeypatch):
     assert f'Could not save checkpoint {path}: No space left on device' in msg
     assert 'the earlier iter_2.pth is intact' in msg
     assert info.value.errno == errno.ENOSPC
-    assert _digest(tmp_path) == before  # intact, no temporary file left
+    assert folder_digest(tmp_path) == before  # intact, no temporary file left
     with pytest.raises(CheckpointSaveError, match='no file was written'):
         atomic_torch_save(big, str(tmp_path / 'iter_4.pth'))
-    assert _digest(tmp_path) == before
+    assert folder_digest(tmp_path) == before
     monkeypatch.undo()
     assert safe_torch_load(path)['meta'] == dict(iter=2)
 
