@@ -8,10 +8,11 @@ from .checkpoint import (CheckpointMismatchError, NotACheckpointError,
                          load_checkpoint_strict, warn_existing_checkpoints)
 from .config import (check_data_roots, load_config, resolve_config_path,
                      shutdown_distributed)
+from .visualization import add_legend
 
 __all__ = [
     'CheckpointMismatchError', 'NotACheckpointError', 'ResumeError',
-    'atomic_torch_save', 'build_segmentor', 'check_checkpoint_file',
+    'add_legend', 'atomic_torch_save', 'build_segmentor', 'check_checkpoint_file',
     'check_data_roots', 'count_params', 'find_resume_checkpoint',
     'install_atomic_checkpoint_saving', 'list_checkpoints', 'load_config',
     'load_checkpoint_strict', 'measure_latency', 'model_complexity',
