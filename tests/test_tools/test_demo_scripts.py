@@ -206,3 +206,21 @@ def test_video_demo_script(demo_files, backend, tmp_path):
     frames = _video_frames(out)
     assert len(frames) == 5
     assert all(fr.shape == (*VIDEO_HW, 3) for fr in frames)
+
+
+@pytest.mark.slow
+def test_run_demo_ends_with_a_painted_validation_image(tmp_path):
+    """make demo's chain in miniature (4 train / 1 val scenes, 2
+    iterations): its last step paints a validation image with a legend."""
+    work_dir = tmp_path / 'work'
+    proc = run_tool(['tools/run_demo.py', '--data-root',
+                     str(tmp_path / 'street'), '--work-dir', str(work_dir),
+                     '--num-train', '4', '--num-val', '1', '--iters', '2',
+                     '--shape', '64', '128'])
+    painted = str(work_dir / 'val_prediction.png')
+    assert 'demo/image_demo.py' in proc.stdout  # the command, printed
+    last = proc.stdout.strip().splitlines()[-2]  # before the closing ====
+    assert last == f'painted validation image (class legend below): ' \
+        f'{painted}'
+    image = cv2.imread(painted)
+    assert image.shape[1] == 512 and image.shape[0] > 256  # legend below
