@@ -171,9 +171,12 @@ def deploy_and_export(config, checkpoint, out_dir, shape=(512, 1024),
     compared = sum(s['pixels'] - s['ties'] for c in ort_check.values()
                    for s in c.values())
     ties = sum(s['ties'] for c in ort_check.values() for s in c.values())
+    swapped = sum(s['tie_mismatches'] for c in ort_check.values()
+                  for s in c.values())
     log(f'{stem}: onnxruntime matches PyTorch (max |diff| {worst:.3g} <= '
         f'{atol:g}, same argmax at {compared} pixels; {ties} ties with a '
-        f'top-2 margin <= {atol:g} not compared) -> {record["onnx"]}')
+        f'top-2 margin <= {atol:g} not compared, {swapped} of them '
+        f'swapped) -> {record["onnx"]}')
     return record
 
 
