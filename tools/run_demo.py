@@ -4,7 +4,10 @@
 1. generates the built-in street scenes (Cityscapes layout) if absent,
 2. trains the demo config with ``tools/train.py`` on the CPU,
 3. evaluates the final checkpoint with ``tools/test.py --tta``,
-4. prints mIoU and a params / GFLOPs (MACs) / latency line.
+4. segments the first validation image with ``demo/image_demo.py`` (the
+   prediction painted on it, a class legend below),
+5. prints mIoU, a params / GFLOPs (MACs) / latency line and the painted
+   image's path.
 
 Every step runs the real tools in a subprocess, exactly as a user would.
 """
@@ -92,6 +95,12 @@ def main(argv=None):
                   '--work-dir', test_dir, '--cfg-options', *opts],
                  osp.join(REPO, test_dir, 'test.log'))
     metrics = newest_metrics(osp.join(REPO, test_dir))
+    val_img = sorted(glob.glob(osp.join(data_root, 'leftImg8bit', 'val', '*',
+                                        '*_leftImg8bit.png')))[0]
+    painted = osp.join(args.work_dir, 'val_prediction.png')
+    run([py, 'demo/image_demo.py', osp.relpath(val_img, REPO), args.config,
+         osp.relpath(osp.join(REPO, ckpt), REPO), '--out-file', painted,
+         '--legend'])
 
     sys.path.insert(0, REPO)
     import mmseg_efficient  # noqa: F401
@@ -114,6 +123,7 @@ def main(argv=None):
           f'{lat["iters"]} runs, {os.cpu_count()} cores)')
     print(f'time: train {t_train:.0f} s, TTA test {t_test:.0f} s, '
           f'total {total:.0f} s; logs in {args.work_dir}')
+    print(f'painted validation image (class legend below): {painted}')
     print('=' * 72)
 
 

@@ -16,11 +16,12 @@ from .stage_checkpoints import (OfflineWeightsError, StageCheckpointError,
                                 check_start_checkpoints,
                                 resolve_latest_checkpoint)
 from .threads import available_cores, setup_cpu_threads
+from .visualization import add_legend
 
 __all__ = [
     'CfgOptionsAction', 'CheckpointMismatchError', 'CheckpointSaveError',
     'NotACheckpointError', 'OfflineWeightsError', 'ResumeError',
-    'StageCheckpointError', 'atomic_torch_save', 'available_cores',
+    'StageCheckpointError', 'add_legend', 'atomic_torch_save', 'available_cores',
     'build_segmentor', 'check_checkpoint_file', 'check_data_roots',
     'check_resume_checkpoint_fits', 'check_start_checkpoints',
     'config_complexity', 'console_shows_progress_first', 'count_params',

@@ -68,7 +68,7 @@ def test_convert_essnet(masked_cfg, deploy_cfg, groups, tmp_path, capsys):
         '256'
     ])
     printed = capsys.readouterr().out
-    assert printed.count('identical argmax: True') == 2
+    assert printed.count('same argmax: True') == 2
     diffs = [
         float(d) for d in re.findall(r'max \|logit diff\| = (\S+),', printed)
     ]

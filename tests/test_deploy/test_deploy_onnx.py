@@ -86,16 +86,64 @@ def test_failed_export_leaves_nothing(tmp_path):
 
 def test_check_equivalence_names_worst_output():
     a = np.zeros((1, 3, 4, 4), np.float32)
+    a[0, 0] = 1.0  # class 0 wins everywhere by a margin of 1
     b = a.copy()
-    b[0, 1, 0, 0] = 1.0  # changes the argmax of one pixel
+    b[0, 1, 0, 0] = 2.0  # changes the argmax of one pixel
     c = a.copy()
-    c[0, 0, 0, 0] = 1e-3
+    c[0, 0, 0, 0] = 1.001
     stats = check_equivalence([a, a], [a, a + 1e-6], ['x', 'y'])
     assert stats['y']['max_abs_diff'] < 1e-5
-    with pytest.raises(EquivalenceError, match=r"worst output 'b'.*1 pixels"):
+    assert stats['y']['pixels'] == 16 and stats['y']['ties'] == 0
+    with pytest.raises(EquivalenceError,
+                       match=r"worst output 'b'.* 1 pixels with a different "
+                       r'argmax \(of 16 .*; 0 ties'):
         check_equivalence([a, a], [c, b], ['a', 'b'])
     with pytest.raises(EquivalenceError, match='shape'):
         check_equivalence([a], [a[:, :2]])
+
+
+def test_check_equivalence_ties_and_clear_margins():
+    """A swapped argmax fails only where the reference's top-2 margin is
+    above the tolerance; NaN logits fail."""
+    atol = 1e-4
+    ref = np.zeros((1, 3, 2, 2), np.float32)
+    ref[0, 0] = 1.0
+    ref[0, 1] = 1.0 - 3e-7  # a tie: margin 3e-7 <= atol at every pixel
+    got = ref.copy()
+    got[0, 1, 0, 0] += 6e-7  # the tie swaps at one pixel, within atol
+    stats = check_equivalence([ref], [got], ['logits'], atol)['logits']
+    assert stats['same_argmax'] and stats['ties'] == 4
+    assert stats['tie_mismatches'] == 1 and stats['argmax_mismatches'] == 0
+
+    clear = ref.copy()
+    clear[0, 1] = 1.0 - 1.5e-4  # margin 1.5e-4 > atol: decided pixels
+    swapped = clear.copy()
+    swapped[0, 0, 1, 1] -= 0.8e-4  # each logit moves less than atol ...
+    swapped[0, 1, 1, 1] += 0.8e-4  # ... but the winner changes
+    with pytest.raises(EquivalenceError,
+                       match=r'max \|diff\| 8e-05 .* 1 pixels with a '
+                       r'different argmax \(of 4 whose top-2 margin'):
+        check_equivalence([clear], [swapped], ['logits'], atol)
+
+    nan = clear.copy()
+    nan[0, 2, 0, 1] = np.nan
+    with pytest.raises(EquivalenceError, match=r"'logits' has max \|diff\| "
+                       r'inf'):
+        check_equivalence([clear], [nan], ['logits'], atol)
+
+
+def test_export_random_weights_are_seeded(tmp_path):
+    """The same command writes the same ONNX file; another seed another."""
+    export = _load_tool('tools/deploy/export.py')
+    stem = osp.splitext(osp.basename(ESSNET_DG2))[0]
+    onnx = {}
+    for run, seed in (('a', '0'), ('b', '0'), ('c', '1')):
+        out = tmp_path / run
+        export.main([ESSNET_DG2, 'random', '--out', str(out), '--shape',
+                     '32', '64', '--seed', seed])
+        onnx[run] = (out / f'{stem}.onnx').read_bytes()
+    assert onnx['a'] == onnx['b']
+    assert onnx['a'] != onnx['c']
 
 
 def test_run_benchmark_backends_and_failures(tmp_path):
