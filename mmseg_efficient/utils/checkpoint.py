@@ -32,7 +32,8 @@ from ..models.utils.checkpoint_loading import (MAX_KEYS_SHOWN,
                                                CheckpointMismatchError,
                                                NotACheckpointError,
                                                _mismatch, _some,
-                                               _state_dict_of, _unwrap,
+                                               _CKPT_NAME, _state_dict_of,
+                                               _unwrap, list_checkpoints,
                                                check_checkpoint_file,
                                                load_checkpoint_strict)
 
@@ -186,20 +187,6 @@ def install_atomic_checkpoint_saving() -> bool:
 # ---------------------------------------------------------------------------
 # Resume
 # ---------------------------------------------------------------------------
-_CKPT_NAME = re.compile(r'^(iter|epoch)_(\d+)\.pth$')
-
-
-def list_checkpoints(work_dir: str) -> List[str]:
-    """``iter_N.pth`` / ``epoch_N.pth`` in ``work_dir``, newest (largest N)
-    first."""
-    if not osp.isdir(work_dir):
-        return []
-    found = []
-    for name in os.listdir(work_dir):
-        match = _CKPT_NAME.match(name)
-        if match and osp.isfile(osp.join(work_dir, name)):
-            found.append((int(match.group(2)), name))
-    return [osp.join(work_dir, n) for _, n in sorted(found, reverse=True)]
 
 
 def _loadable(path: str) -> Optional[str]:

@@ -241,9 +241,13 @@ def test_resume_from_load_from_given_on_the_command_line(
         train_tool, street_data, tmp_path):
     """mmengine's meaning is kept for --cfg-options load_from=CKPT."""
     import torch
-    other = str(tmp_path / 'iter_8.pth')
-    torch.save({'state_dict': {}}, other)
+
+    from mmseg_efficient.utils import build_segmentor, load_config
     config = _staged_cfg(tmp_path, str(tmp_path / 'pre' / 'iter_60000.pth'))
+    # a checkpoint of this model (--resume checks that it fits)
+    other = str(tmp_path / 'iter_8.pth')
+    model = build_segmentor(load_config(config), drop_auxiliary=False)
+    torch.save({'meta': {}, 'state_dict': model.state_dict()}, other)
     work = tmp_path / 'work'
     work.mkdir()
     train_tool.main([config, '--work-dir', str(work), '--resume',

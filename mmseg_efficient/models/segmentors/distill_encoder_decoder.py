@@ -115,7 +115,7 @@ class DistillEncoderDecoder(EncoderDecoder):
             raise ValueError(
                 'DistillEncoderDecoder: model.teacher_checkpoint is not set; '
                 'training needs the teacher\'s weights')
-        from mmseg_efficient.utils import resolve_latest_checkpoint
+        from ..utils.stage_checkpoint_paths import resolve_latest_checkpoint
         ckpt = resolve_latest_checkpoint(ckpt, 'model.teacher_checkpoint')
         if '://' not in ckpt and not osp.isfile(ckpt):
             raise FileNotFoundError(

@@ -271,3 +271,19 @@ def load_checkpoint_strict(model: torch.nn.Module,
     }
     load_state_dict(target, state_dict, strict=False, logger=logger)
     return checkpoint
+
+
+_CKPT_NAME = re.compile(r'^(iter|epoch)_(\d+)\.pth$')
+
+
+def list_checkpoints(work_dir: str) -> List[str]:
+    """``iter_N.pth`` / ``epoch_N.pth`` in ``work_dir``, newest (largest N)
+    first."""
+    if not osp.isdir(work_dir):
+        return []
+    found = []
+    for name in os.listdir(work_dir):
+        match = _CKPT_NAME.match(name)
+        if match and osp.isfile(osp.join(work_dir, name)):
+            found.append((int(match.group(2)), name))
+    return [osp.join(work_dir, n) for _, n in sorted(found, reverse=True)]

@@ -46,7 +46,7 @@ class StrictPretrainedInit(PretrainedInit):
         self.strict = strict
 
     def __call__(self, module):
-        from mmseg_efficient.utils import resolve_latest_checkpoint
+        from .stage_checkpoint_paths import resolve_latest_checkpoint
 
         # <work_dir>/last_checkpoint: that run's latest checkpoint
         self.checkpoint = resolve_latest_checkpoint(
