@@ -19,39 +19,25 @@ import _bootstrap  # noqa: E402,F401  (import mmseg_efficient first)
 import mmcv  # noqa: E402
 from mmseg.apis import inference_model, show_result_pyplot  # noqa: E402
 
-from mmseg_efficient.deploy import BACKENDS, init_backend_model  # noqa: E402
+from mmseg_efficient.deploy import (add_model_arguments,  # noqa: E402
+                                    check_model_arguments,
+                                    init_backend_model)
 from mmseg_efficient.utils import add_legend  # noqa: E402
 
 
 def parse_args(argv=None):
     parser = ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('img', help='Image file')
-    parser.add_argument('config', help='Config file (or mmseg::path)')
-    parser.add_argument(
-        'checkpoint', nargs='?',
-        help='Checkpoint file (optional with --backend onnxruntime: it then '
-        'gives only the class names and palette)')
+    add_model_arguments(parser)
     parser.add_argument('--out-file', help='Path to write the painted image '
                         '(default: show it in a window)')
-    parser.add_argument('--device', default='cpu',
-                        help='Device of the PyTorch model')
-    parser.add_argument('--opacity', type=float, default=0.5,
-                        help='Opacity of the painted mask, in (0, 1]')
     parser.add_argument('--with-labels', action='store_true',
                         help='Write the class names onto the regions')
     parser.add_argument('--legend', action='store_true',
                         help='Add a class legend below the image')
     parser.add_argument('--title', default='result', help='Window title')
-    parser.add_argument('--backend', choices=BACKENDS, default='pytorch')
-    parser.add_argument('--onnx', help='The .onnx file of '
-                        'tools/deploy/export.py (--backend onnxruntime)')
     args = parser.parse_args(argv)
-    if args.backend == 'pytorch' and not args.checkpoint:
-        parser.error('the pytorch backend needs CHECKPOINT')
-    if args.backend == 'onnxruntime' and not args.onnx:
-        parser.error('--backend onnxruntime needs --onnx FILE')
-    if not 0 < args.opacity <= 1:
-        parser.error(f'--opacity must be in (0, 1], got {args.opacity}')
+    check_model_arguments(parser, args)
     return args
 
 

@@ -21,19 +21,15 @@ import cv2  # noqa: E402
 from mmseg.apis import inference_model  # noqa: E402
 from mmseg.visualization import SegLocalVisualizer  # noqa: E402
 
-from mmseg_efficient.deploy import BACKENDS, init_backend_model  # noqa: E402
+from mmseg_efficient.deploy import (add_model_arguments,  # noqa: E402
+                                    check_model_arguments,
+                                    init_backend_model)
 
 
 def parse_args(argv=None):
     parser = ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('video', help='Video file or webcam id (0)')
-    parser.add_argument('config', help='Config file (or mmseg::path)')
-    parser.add_argument(
-        'checkpoint', nargs='?',
-        help='Checkpoint file (optional with --backend onnxruntime: it then '
-        'gives only the class names and palette)')
-    parser.add_argument('--device', default='cpu',
-                        help='Device of the PyTorch model')
+    add_model_arguments(parser)
     parser.add_argument('--show', action='store_true',
                         help='Show the painted frames in a window')
     parser.add_argument('--show-wait-time', type=int, default=1,
@@ -43,20 +39,10 @@ def parse_args(argv=None):
                         help='Fourcc of the output video')
     parser.add_argument('--output-fps', type=float, default=-1,
                         help='FPS of the output video (default: the input\'s)')
-    parser.add_argument('--opacity', type=float, default=0.5,
-                        help='Opacity of the painted mask, in (0, 1]')
-    parser.add_argument('--backend', choices=BACKENDS, default='pytorch')
-    parser.add_argument('--onnx', help='The .onnx file of '
-                        'tools/deploy/export.py (--backend onnxruntime)')
     args = parser.parse_args(argv)
     if not (args.show or args.output_file):
         parser.error('give --show and/or --output-file')
-    if args.backend == 'pytorch' and not args.checkpoint:
-        parser.error('the pytorch backend needs CHECKPOINT')
-    if args.backend == 'onnxruntime' and not args.onnx:
-        parser.error('--backend onnxruntime needs --onnx FILE')
-    if not 0 < args.opacity <= 1:
-        parser.error(f'--opacity must be in (0, 1], got {args.opacity}')
+    check_model_arguments(parser, args)
     return args
 
 

@@ -19,10 +19,39 @@ from mmengine.registry import init_default_scope
 
 from .runtime import ort_session, run_session
 
-__all__ = ['BACKENDS', 'ORTSegmentor', 'config_dataset_meta',
+__all__ = ['BACKENDS', 'ORTSegmentor', 'add_model_arguments',
+           'check_model_arguments', 'config_dataset_meta',
            'init_backend_model']
 
 BACKENDS = ('pytorch', 'onnxruntime')
+
+
+def add_model_arguments(parser) -> None:
+    """The model arguments of the demo scripts: CONFIG, [CHECKPOINT],
+    ``--device``, ``--opacity``, ``--backend``, ``--onnx``."""
+    parser.add_argument('config', help='Config file (or mmseg::path)')
+    parser.add_argument(
+        'checkpoint', nargs='?',
+        help='Checkpoint file (optional with --backend onnxruntime: it then '
+        'gives only the class names and palette)')
+    parser.add_argument('--device', default='cpu',
+                        help='Device of the PyTorch model')
+    parser.add_argument('--opacity', type=float, default=0.5,
+                        help='Opacity of the painted mask, in (0, 1]')
+    parser.add_argument('--backend', choices=BACKENDS, default='pytorch')
+    parser.add_argument('--onnx', help='The .onnx file of '
+                        'tools/deploy/export.py (--backend onnxruntime)')
+
+
+def check_model_arguments(parser, args) -> None:
+    """Refuse (``parser.error``) what :func:`add_model_arguments` added
+    that cannot work together."""
+    if args.backend == 'pytorch' and not args.checkpoint:
+        parser.error('the pytorch backend needs CHECKPOINT')
+    if args.backend == 'onnxruntime' and not args.onnx:
+        parser.error('--backend onnxruntime needs --onnx FILE')
+    if not 0 < args.opacity <= 1:
+        parser.error(f'--opacity must be in (0, 1], got {args.opacity}')
 
 
 class ORTSegmentor:
