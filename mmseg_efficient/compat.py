@@ -450,160 +450,6 @@ def _patch_cpu_distributed() -> bool:
 
 
 # ---------------------------------------------------------------------------
-# 9. distributed validation with rank 0's buffers
-# ---------------------------------------------------------------------------
-def sync_buffers_for_eval(ddp_model) -> bool:
-    """Give every process rank 0's buffers (BN running statistics), once
-    after each training phase, before the wrapped model validates or tests.
-
-    DDP broadcasts rank 0's buffers before each *training* forward only, and
-    each process then updates its own copy: after the last step the ranks'
-    BN statistics differ, rank 0 saves its own into the checkpoint, and
-    mmengine's ``val_step`` / ``test_step`` evaluate each rank's share of the
-    data with that rank's statistics. With this sync every process evaluates
-    exactly the model the checkpoint holds.
-
-    Returns:
-        bool: Whether buffers were broadcast now.
-    """
-    import torch.distributed as torch_dist
-    if getattr(ddp_model, '_mmseg_efficient_buffers_synced', False) or \
-            not (torch_dist.is_available() and torch_dist.is_initialized()):
-        return False
-    group = getattr(ddp_model, 'process_group', None)
-    src = 0 if group is None else torch_dist.get_global_rank(group, 0)
-    with torch.no_grad():
-        for buf in ddp_model.module.buffers():
-            torch_dist.broadcast(buf, src=src, group=group)
-    ddp_model._mmseg_efficient_buffers_synced = True
-    return True
-
-
-def _probe_ddp_eval_buffers() -> Optional[str]:
-    from mmengine.model import MMDistributedDataParallel
-    val_step = MMDistributedDataParallel.val_step
-    if getattr(val_step, '__mmseg_efficient__', False):
-        return 'already patched in this process'
-    if 'buffer' in inspect.getsource(val_step):
-        return None
-    return ("mmengine's MMDistributedDataParallel.val_step/test_step use "
-            "each process's own BN statistics, which drift from rank 0's "
-            '(the checkpoint\'s) after training steps, so distributed '
-            'validation differs from testing the saved checkpoint')
-
-
-def _patch_ddp_eval_buffers() -> bool:
-    from mmengine.model import MMDistributedDataParallel as DDP
-    if getattr(DDP.val_step, '__mmseg_efficient__', False):
-        return True
-    train_step, val_step, test_step = DDP.train_step, DDP.val_step, \
-        DDP.test_step
-
-    def patched_train_step(self, data, optim_wrapper):
-        self._mmseg_efficient_buffers_synced = False
-        return train_step(self, data, optim_wrapper)
-
-    def patched_val_step(self, data):
-        sync_buffers_for_eval(self)
-        return val_step(self, data)
-
-    def patched_test_step(self, data):
-        sync_buffers_for_eval(self)
-        return test_step(self, data)
-
-    for new, old in ((patched_train_step, train_step),
-                     (patched_val_step, val_step),
-                     (patched_test_step, test_step)):
-        new.__mmseg_efficient__ = True
-        new.__wrapped__ = old
-        new.__name__ = new.__qualname__ = old.__name__
-        new.__doc__ = (f'mmengine\'s {old.__name__}; evaluation uses rank '
-                       '0\'s buffers (mmseg_efficient.compat.'
-                       'sync_buffers_for_eval).')
-        setattr(DDP, old.__name__, new)
-    return True
-
-
-# ---------------------------------------------------------------------------
-# 10. class-weight files read without pickle / unsafe YAML
-# ---------------------------------------------------------------------------
-def _probe_class_weight_files() -> Optional[str]:
-    import tempfile
-
-    from mmseg.models.losses import utils as loss_utils
-    if getattr(loss_utils.get_class_weight, '__mmseg_efficient__', False):
-        return 'already patched in this process'
-    with tempfile.TemporaryDirectory() as tmp:
-        path = osp.join(tmp, 'probe.pkl')
-        with open(path, 'wb') as f:  # a harmless pickle: a plain list
-            pickle.dump([0.5], f)
-        try:
-            unpickled = loss_utils.get_class_weight(path)
-        except Exception:
-            return None  # pickle files are refused already
-    if list(unpickled) != [0.5]:
-        return None
-    return ("mmseg's get_class_weight reads every class_weight path not "
-            'ending in .npy with mmengine.load, which unpickles .pkl files '
-            'and reads YAML with the full loader (both can run code)')
-
-
-def _patch_class_weight_files() -> bool:
-    from mmseg.models.losses import utils as loss_utils
-    original = loss_utils.get_class_weight
-    if getattr(original, '__mmseg_efficient__', False):
-        return True
-
-    def get_class_weight(class_weight):
-        """mmseg's ``get_class_weight``, reading a file path with
-        :func:`~mmseg_efficient.datasets.class_weights.
-        load_class_weight_file` (no pickle, no unsafe YAML)."""
-        if isinstance(class_weight, (str, os.PathLike)):
-            from .datasets.class_weights import load_class_weight_file
-            return load_class_weight_file(os.fspath(class_weight))
-        return class_weight
-
-    get_class_weight.__mmseg_efficient__ = True
-    get_class_weight.__wrapped__ = original
-    import mmseg.models.losses  # noqa: F401  (imports every loss module)
-    for name, module in list(sys.modules.items()):
-        if (name.startswith('mmseg.models.losses') and getattr(
-                module, 'get_class_weight', None) is original):
-            module.get_class_weight = get_class_weight
-    return True
-
-
-def _probe_pkg_resources() -> Optional[str]:
-    from mmengine.utils import package_utils
-    if 'pkg_resources' not in inspect.getsource(package_utils):
-        return None
-    return ("mmengine resolves 'mmseg::' config paths with pkg_resources, "
-            'whose deprecation warning it triggers on every config load')
-
-
-def check_pkg_resources() -> bool:
-    """mmengine 0.10.7 resolves ``mmseg::`` config paths with
-    ``pkg_resources`` (removed in setuptools>=82)."""
-    warnings.filterwarnings(
-        'ignore', message='pkg_resources is deprecated', category=UserWarning)
-    if importlib.util.find_spec('pkg_resources') is None:
-        warnings.warn('pkg_resources is missing (setuptools>=82): configs '
-                      "that use 'mmseg::' _base_ paths will fail. Install "
-                      "'setuptools<82' (mmseg_efficient's setup.py pins it).")
-        return False
-    return True
-
-
-def _silence_lite_warning() -> bool:
-    """Install the ``mmcv.ops`` stand-ins and silence mmseg's expected
-    "Fail to import MultiScaleDeformableAttention" warning."""
-    _install_mmcv_ops_stub()
-    warnings.filterwarnings(
-        'ignore', message='Fail to import ``MultiScaleDeformableAttention')
-    return True
-
-
-# ---------------------------------------------------------------------------
 # 5. loaders that name the file they cannot read
 # ---------------------------------------------------------------------------
 def _loader_error_probe_sample(folder: str) -> dict:
@@ -774,6 +620,160 @@ def _patch_onnx_export_default() -> bool:
 
     export.__mmseg_efficient__ = True
     torch.onnx.export = export
+    return True
+
+
+# ---------------------------------------------------------------------------
+# 9. distributed validation with rank 0's buffers
+# ---------------------------------------------------------------------------
+def sync_buffers_for_eval(ddp_model) -> bool:
+    """Give every process rank 0's buffers (BN running statistics), once
+    after each training phase, before the wrapped model validates or tests.
+
+    DDP broadcasts rank 0's buffers before each *training* forward only, and
+    each process then updates its own copy: after the last step the ranks'
+    BN statistics differ, rank 0 saves its own into the checkpoint, and
+    mmengine's ``val_step`` / ``test_step`` evaluate each rank's share of the
+    data with that rank's statistics. With this sync every process evaluates
+    exactly the model the checkpoint holds.
+
+    Returns:
+        bool: Whether buffers were broadcast now.
+    """
+    import torch.distributed as torch_dist
+    if getattr(ddp_model, '_mmseg_efficient_buffers_synced', False) or \
+            not (torch_dist.is_available() and torch_dist.is_initialized()):
+        return False
+    group = getattr(ddp_model, 'process_group', None)
+    src = 0 if group is None else torch_dist.get_global_rank(group, 0)
+    with torch.no_grad():
+        for buf in ddp_model.module.buffers():
+            torch_dist.broadcast(buf, src=src, group=group)
+    ddp_model._mmseg_efficient_buffers_synced = True
+    return True
+
+
+def _probe_ddp_eval_buffers() -> Optional[str]:
+    from mmengine.model import MMDistributedDataParallel
+    val_step = MMDistributedDataParallel.val_step
+    if getattr(val_step, '__mmseg_efficient__', False):
+        return 'already patched in this process'
+    if 'buffer' in inspect.getsource(val_step):
+        return None
+    return ("mmengine's MMDistributedDataParallel.val_step/test_step use "
+            "each process's own BN statistics, which drift from rank 0's "
+            '(the checkpoint\'s) after training steps, so distributed '
+            'validation differs from testing the saved checkpoint')
+
+
+def _patch_ddp_eval_buffers() -> bool:
+    from mmengine.model import MMDistributedDataParallel as DDP
+    if getattr(DDP.val_step, '__mmseg_efficient__', False):
+        return True
+    train_step, val_step, test_step = DDP.train_step, DDP.val_step, \
+        DDP.test_step
+
+    def patched_train_step(self, data, optim_wrapper):
+        self._mmseg_efficient_buffers_synced = False
+        return train_step(self, data, optim_wrapper)
+
+    def patched_val_step(self, data):
+        sync_buffers_for_eval(self)
+        return val_step(self, data)
+
+    def patched_test_step(self, data):
+        sync_buffers_for_eval(self)
+        return test_step(self, data)
+
+    for new, old in ((patched_train_step, train_step),
+                     (patched_val_step, val_step),
+                     (patched_test_step, test_step)):
+        new.__mmseg_efficient__ = True
+        new.__wrapped__ = old
+        new.__name__ = new.__qualname__ = old.__name__
+        new.__doc__ = (f'mmengine\'s {old.__name__}; evaluation uses rank '
+                       '0\'s buffers (mmseg_efficient.compat.'
+                       'sync_buffers_for_eval).')
+        setattr(DDP, old.__name__, new)
+    return True
+
+
+# ---------------------------------------------------------------------------
+# 10. class-weight files read without pickle / unsafe YAML
+# ---------------------------------------------------------------------------
+def _probe_class_weight_files() -> Optional[str]:
+    import tempfile
+
+    from mmseg.models.losses import utils as loss_utils
+    if getattr(loss_utils.get_class_weight, '__mmseg_efficient__', False):
+        return 'already patched in this process'
+    with tempfile.TemporaryDirectory() as tmp:
+        path = osp.join(tmp, 'probe.pkl')
+        with open(path, 'wb') as f:  # a harmless pickle: a plain list
+            pickle.dump([0.5], f)
+        try:
+            unpickled = loss_utils.get_class_weight(path)
+        except Exception:
+            return None  # pickle files are refused already
+    if list(unpickled) != [0.5]:
+        return None
+    return ("mmseg's get_class_weight reads every class_weight path not "
+            'ending in .npy with mmengine.load, which unpickles .pkl files '
+            'and reads YAML with the full loader (both can run code)')
+
+
+def _patch_class_weight_files() -> bool:
+    from mmseg.models.losses import utils as loss_utils
+    original = loss_utils.get_class_weight
+    if getattr(original, '__mmseg_efficient__', False):
+        return True
+
+    def get_class_weight(class_weight):
+        """mmseg's ``get_class_weight``, reading a file path with
+        :func:`~mmseg_efficient.datasets.class_weights.
+        load_class_weight_file` (no pickle, no unsafe YAML)."""
+        if isinstance(class_weight, (str, os.PathLike)):
+            from .datasets.class_weights import load_class_weight_file
+            return load_class_weight_file(os.fspath(class_weight))
+        return class_weight
+
+    get_class_weight.__mmseg_efficient__ = True
+    get_class_weight.__wrapped__ = original
+    import mmseg.models.losses  # noqa: F401  (imports every loss module)
+    for name, module in list(sys.modules.items()):
+        if (name.startswith('mmseg.models.losses') and getattr(
+                module, 'get_class_weight', None) is original):
+            module.get_class_weight = get_class_weight
+    return True
+
+
+def _probe_pkg_resources() -> Optional[str]:
+    from mmengine.utils import package_utils
+    if 'pkg_resources' not in inspect.getsource(package_utils):
+        return None
+    return ("mmengine resolves 'mmseg::' config paths with pkg_resources, "
+            'whose deprecation warning it triggers on every config load')
+
+
+def check_pkg_resources() -> bool:
+    """mmengine 0.10.7 resolves ``mmseg::`` config paths with
+    ``pkg_resources`` (removed in setuptools>=82)."""
+    warnings.filterwarnings(
+        'ignore', message='pkg_resources is deprecated', category=UserWarning)
+    if importlib.util.find_spec('pkg_resources') is None:
+        warnings.warn('pkg_resources is missing (setuptools>=82): configs '
+                      "that use 'mmseg::' _base_ paths will fail. Install "
+                      "'setuptools<82' (mmseg_efficient's setup.py pins it).")
+        return False
+    return True
+
+
+def _silence_lite_warning() -> bool:
+    """Install the ``mmcv.ops`` stand-ins and silence mmseg's expected
+    "Fail to import MultiScaleDeformableAttention" warning."""
+    _install_mmcv_ops_stub()
+    warnings.filterwarnings(
+        'ignore', message='Fail to import ``MultiScaleDeformableAttention')
     return True
 
 

@@ -299,7 +299,7 @@ def test_no_compat_switch_turns_a_fix_off():
 # ---------------------------------------------------------------------------
 # torch.onnx.export: the TorchScript exporter by default (mmdeploy)
 # ---------------------------------------------------------------------------
-def test_onnx_export_defaults_to_the_torchscript_exporter(tmp_path):
+def test_onnx_export_defaults_to_the_torchscript_exporter():
     import inspect
     import io
     if 'onnx_export_default' not in compat.APPLIED:

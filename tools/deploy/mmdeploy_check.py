@@ -36,6 +36,7 @@ from typing import List, Optional
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 import _bootstrap  # noqa: E402,F401
+import cv2  # noqa: E402
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 from mmengine.config import Config  # noqa: E402
@@ -116,6 +117,7 @@ def mmdeploy_check(model_cfg: Config,
     processor = build_task_processor(model_cfg, deploy_cfg, 'cpu')
     backend = processor.build_backend_model([osp.join(work_dir, onnx_name)])
     pytorch = processor.build_pytorch_model(checkpoint)
+    # mmdeploy's model has no cfg: inference_model needs init_model's
     reference = init_model(model_cfg, checkpoint, device='cpu')
     with_argmax = get_codebase_config(deploy_cfg).get('with_argmax', True)
     input_shape = get_input_shape(deploy_cfg)
@@ -136,7 +138,6 @@ def mmdeploy_check(model_cfg: Config,
                     (onnx_logits - torch_logits).abs().max())
             mask = backend.test_step(data)[0].pred_sem_seg.data[0]
             ref = inference_model(reference, path).pred_sem_seg.data[0]
-        import cv2
         entry['image_shape'] = list(cv2.imread(path).shape[:2])
         entry['mask_shape'] = list(mask.shape)
         entry['agreement'] = (100.0 * float((mask == ref).float().mean())
