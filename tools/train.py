@@ -1,10 +1,10 @@
 # Copyright (c) mmseg_efficient contributors. All rights reserved.
 """Train a segmentor: mmseg's ``tools/train.py`` with mmseg_efficient loaded.
 
-Usage is exactly mmseg's::
+Usage is mmseg's, plus ``--channels-last`` (adds ``ChannelsLastHook``)::
 
     python tools/train.py CONFIG [--work-dir DIR] [--resume] [--amp]
-        [--cfg-options k=v ...] [--launcher {none,pytorch,slurm,mpi}]
+        [--channels-last] [--cfg-options k=v ...] [--launcher {none,pytorch,slurm,mpi}]
 
 Importing mmseg_efficient first makes the stack work on today's PyTorch
 (weights-only resume, CPU/gloo distributed runs, mmcv-lite) and makes
@@ -63,6 +63,11 @@ def parse_args(argv=None):
         default=False,
         help='enable automatic-mixed-precision training')
     parser.add_argument(
+        '--channels-last',
+        action='store_true',
+        help='train in the channels-last memory format (ChannelsLastHook; '
+        'faster grouped and depthwise convs on the CPU)')
+    parser.add_argument(
         '--cfg-options',
         nargs='+',
         action=CfgOptionsAction,
@@ -120,6 +125,12 @@ def main(argv=None):
         else:
             cfg.optim_wrapper.type = 'AmpOptimWrapper'
             cfg.optim_wrapper.loss_scale = 'dynamic'
+
+    if args.channels_last and not any(
+            h.get('type') == 'ChannelsLastHook'
+            for h in cfg.get('custom_hooks', [])):
+        cfg.custom_hooks = [*cfg.get('custom_hooks', []),
+                            dict(type='ChannelsLastHook')]
 
     cfg.resume = args.resume
     check_data_roots(cfg, args.config, ('train_dataloader', 'val_dataloader'))
