@@ -100,6 +100,15 @@ def checkpoint_dir(cfg):
     return osp.join(out_dir, osp.basename(cfg.work_dir.rstrip(osp.sep)))
 
 
+def add_channels_last_hook(cfg):
+    """Append ``ChannelsLastHook`` to ``cfg.custom_hooks`` unless the
+    config has it already."""
+    hooks = list(cfg.get('custom_hooks') or [])
+    if not any(h.get('type') == 'ChannelsLastHook' for h in hooks):
+        hooks.append(dict(type='ChannelsLastHook'))
+    cfg.custom_hooks = hooks
+
+
 def main(argv=None):
     args = parse_args(argv)
     cfg = load_config(args.config, args.cfg_options)
@@ -126,11 +135,8 @@ def main(argv=None):
             cfg.optim_wrapper.type = 'AmpOptimWrapper'
             cfg.optim_wrapper.loss_scale = 'dynamic'
 
-    if args.channels_last and not any(
-            h.get('type') == 'ChannelsLastHook'
-            for h in cfg.get('custom_hooks', [])):
-        cfg.custom_hooks = [*cfg.get('custom_hooks', []),
-                            dict(type='ChannelsLastHook')]
+    if args.channels_last:
+        add_channels_last_hook(cfg)
 
     cfg.resume = args.resume
     check_data_roots(cfg, args.config, ('train_dataloader', 'val_dataloader'))
