@@ -1,5 +1,5 @@
 # The paper's claim in miniature
-# (tools/experiments/efficientseg_texture_aug.py):
+# (tools/experiments/claims.py --claims texture_aug):
 # EfficientSeg at width 0.5 on the built-in street scenes (512x256 images,
 # 128x256 crops), EfficientSeg's full pipeline scaled to the data (base
 # size 512x256, 10 extra samples per rare class for 100 training images, as

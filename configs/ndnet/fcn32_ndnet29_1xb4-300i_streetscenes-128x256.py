@@ -1,5 +1,5 @@
 # NDNet29 + FCN32 on the built-in street scenes (CPU-sized recipe; used by
-# tools/experiments/ndnet_depth_width.sh).
+# tools/experiments/claims.py --claims ndnet).
 _base_ = [
     '../_base_/models/ndnet_fcn32.py',
     '../_base_/schedules/ndnet_sgd-300i_streetscenes.py',

@@ -1,7 +1,7 @@
 # Distillation experiment on the built-in street scenes, student without a
 # teacher: ESSNet-DG2 for 300 iterations, otherwise the demo's recipe
 # (configs/demo: 128x256 crops, batch 4, Adam 1e-3 + poly, ENet weights).
-# tools/experiments/segformer_kitti_cwd.sh compares it with
+# tools/experiments/claims.py --claims distillation compares it with
 # essnet-dg2_ups-cwd-essnet-d_1xb4-300i_streetscenes-128x256.py.
 _base_ = ['../demo/essnet-d_ups_1xb4-600i_streetscenes-128x256.py']
 max_iters = 300

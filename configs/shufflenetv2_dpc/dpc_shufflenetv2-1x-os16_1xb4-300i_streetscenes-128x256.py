@@ -1,4 +1,4 @@
-# The paper's claim in miniature (tools/experiments/shufflenetv2_dpc_heads.py):
+# The paper's claim in miniature (tools/experiments/claims.py --claims dpc):
 # ShuffleNet V2 at OS 16 with the DPC head, from scratch (no ImageNet
 # weights offline), on the built-in street scenes.
 _base_ = [

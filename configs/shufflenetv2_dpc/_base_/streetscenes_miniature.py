@@ -1,5 +1,5 @@
 # The street-scene miniature shared by the basic and DPC configs
-# (tools/experiments/shufflenetv2_dpc_heads.py): 128x256 crops, batch 4, the
+# (tools/experiments/claims.py --claims dpc): 128x256 crops, batch 4, the
 # paper's optimiser (Adam 1e-3, decay 4e-5 on conv weights, poly 0.9) for a
 # CPU-sized budget of 300 iterations. The leaves add the model base (mmengine
 # forbids two sibling bases that both set ``model``).
