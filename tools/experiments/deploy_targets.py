@@ -18,7 +18,6 @@ Example:
     python tools/experiments/deploy_targets.py --out bench_targets.json
 """
 import argparse
-import json
 import os
 import os.path as osp
 import sys
@@ -73,8 +72,12 @@ def main(argv=None):
         print(f'load average (1 min): {load:.1f} before, '
               f'{os.getloadavg()[0]:.1f} after')
         path = args.out
-    with open(path) as f:
-        rows = json.load(f)
+    sys.path.insert(0, REPO)
+    from mmseg_efficient.deploy.bench import load_benchmark_json
+    from mmseg_efficient.utils import cpu_summary
+    saved = load_benchmark_json(path)
+    rows = saved['rows']
+    print(f'machine: {cpu_summary(saved["machine"])}')
     for key in ('median_ms', 'min_ms', 'cpu_median_ms'):
         print(f'-- ratios of {key}:')
         for name, value, target, ok in ratios(rows, key):
