@@ -27,6 +27,7 @@ keeps its arena and thread pool), which made a 154-runner report show up to
 """
 import copy
 import multiprocessing
+import os
 import os.path as osp
 import queue as queue_lib
 import statistics
@@ -523,7 +524,7 @@ def _chunk_worker(messages, threads: int, configs: List[str],
     """One chunk in a fresh process: :func:`run_benchmark`, its updates,
     ticks and result (or the traceback) sent through ``messages``."""
     torch.set_num_threads(threads)
-    info = {}
+    info = dict(pid=os.getpid())
     try:
         rows = run_benchmark(
             configs, info=info,
@@ -600,8 +601,9 @@ def run_chunked(configs: Sequence[str],
         on_update, progress: As :func:`run_benchmark` (``progress`` gets
             ``len(chunk) + warmup + iters`` calls per chunk).
         info (dict, optional): Receives ``peak`` (the probes pooled over
-            the chunks, with ``chunk_medians``) and ``chunks`` (the number
-            of chunks, ``chunk_size``, ``anchors``).
+            the chunks, with ``chunk_medians``) and ``chunks`` (``count``,
+            ``chunk_size``, ``anchors`` and the ``pids`` of the processes
+            that timed them).
         **kwargs: The other arguments of :func:`run_benchmark` (picklable;
             no callbacks).
 
@@ -614,7 +616,7 @@ def run_chunked(configs: Sequence[str],
     info = {} if info is None else info
     threads = torch.get_num_threads()
     context = multiprocessing.get_context('spawn')
-    done_rows, anchor_rows, peaks = [], [], []
+    done_rows, anchor_rows, peaks, pids = [], [], [], []
     n_anchor = len(dict.fromkeys(anchors))
 
     def combined(current=()):
@@ -675,6 +677,7 @@ def run_chunked(configs: Sequence[str],
         anchor_rows.append([r for r in rows if r['config'] in anchors])
         done_rows += [r for r in rows if r['config'] not in anchors]
         peaks.append(chunk_info.get('peak', {}))
+        pids.append(chunk_info['pid'])
         update(combined())
     pooled = {}
     for kind in ('pytorch', 'onnxruntime'):
@@ -688,7 +691,7 @@ def run_chunked(configs: Sequence[str],
     add_throughput([r for r in rows if r['config'] in anchors], pooled)
     info.update(peak=pooled, chunks=dict(count=len(chunks),
                                          chunk_size=chunk_size,
-                                         anchors=list(anchors)))
+                                         anchors=list(anchors), pids=pids))
     update(rows)
     return rows
 

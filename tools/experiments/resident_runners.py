@@ -1,25 +1,27 @@
 # Copyright (c) mmseg_efficient contributors. All rights reserved.
-"""Why a model times slower when many other runners live in the process.
+"""Why a model times slower when many other runners share its process.
 
-The experiment behind the chunked, settled timing of ``benchmark.py`` /
-``efficiency_report.py``. ESSNet-DG2 eager (``pytorch``) and deployed under
-onnxruntime (``ort``) are timed, in one process:
+The experiment behind the settled, chunked timing of ``benchmark.py`` and
+``efficiency_report.py``. Two effects, each measured as a pair of timings
+taken in the same rounds (so that the machine's load hits both alike):
 
-* ``alone``: the two DG2 runners only, eager then ort, in turns;
-* ``with-others``: in turns with eager runners and onnxruntime sessions of
-  ``--others`` (as the report times them: each model's eager runner, then
-  its onnxruntime one);
-* the same two with ``settle=True`` (:func:`time_interleaved` waits, untimed,
-  until the eager runner's OpenMP threads stopped spinning).
+* **spin**: the deployed ESSNet-DG2 under onnxruntime timed right after
+  an eager PyTorch forward of DG2, and after the same forward followed by
+  :func:`~mmseg_efficient.deploy.bench.wait_until_idle` (untimed): eager
+  PyTorch's OpenMP threads spin-wait for milliseconds after a forward, on
+  the cores onnxruntime needs (needs ``--threads`` >= 2);
+* **cache**: eager DG2 timed right after an eager DG2 forward (its oneDNN
+  primitives cached) and right after eager forwards of ``--others``: when a
+  round holds more distinct convolutions than oneDNN's primitive cache and
+  ideep's computation cache (1024 each by default, ``--cache N`` to shrink
+  both and see it with few models), every convolution re-creates (and
+  JIT-compiles) its primitive. A round of the efficiency report's 77
+  networks holds thousands.
 
-Run it with the default oneDNN caches and with ``--cache 64`` (oneDNN's
-primitive cache and ideep's computation cache at 64 entries instead of
-1024): when the runners of a round hold more distinct convolutions than the
-caches do, every eager convolution misses and re-creates (JIT-compiles) its
-primitive. Prints median wall and process CPU time per runner. Not part of
-CI.
+Prints, per effect, the median wall and process CPU time (all threads) of
+both timings. Not part of CI.
 
-Example (a few seconds of timing at 128x256; building takes longer):
+Example (seconds of timing at 128x256; building the models takes longer):
     python tools/experiments/resident_runners.py --shape 128 256
     python tools/experiments/resident_runners.py --shape 128 256 --cache 64
 """
@@ -29,6 +31,7 @@ import os.path as osp
 import statistics
 import sys
 import tempfile
+import time
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 DG2 = 'configs/essnet/essnet-dg2_ups_1xb6-75k_cityscapes-512x1024.py'
@@ -37,11 +40,18 @@ OTHERS = ('mmseg::erfnet/erfnet_fcn_4xb4-160k_cityscapes-512x1024.py',
           'configs/essnet/essneta-d_deconv_1xb6-75k_cityscapes-512x1024.py')
 
 
+def _timed(run):
+    cpu, wall = time.process_time(), time.perf_counter()
+    run()
+    return ((time.perf_counter() - wall) * 1e3,
+            (time.process_time() - cpu) * 1e3)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--shape', type=int, nargs=2, default=[128, 256])
     parser.add_argument('--others', nargs='*', default=list(OTHERS))
-    parser.add_argument('--iters', type=int, default=8)
+    parser.add_argument('--rounds', type=int, default=8)
     parser.add_argument('--threads', type=int, default=2)
     parser.add_argument('--cache', type=int,
                         help="oneDNN's and ideep's cache capacities "
@@ -54,45 +64,52 @@ def main(argv=None):
     os.chdir(REPO)
     import torch
     torch.set_num_threads(args.threads)
-    from mmseg_efficient.deploy.bench import make_runner, time_interleaved
+    from mmseg_efficient.deploy.bench import make_runner, wait_until_idle
     from mmseg_efficient.utils import build_segmentor, load_config
 
     shape = tuple(args.shape)
     work = tempfile.mkdtemp(prefix='resident-')
+    convs = []
 
-    convs = []  # conv modules of each eager model: its distinct convs
-
-    def runners(config, stem):
+    def eager(config):
         model = build_segmentor(load_config(config), grouped=True)
         convs.append(sum(isinstance(m, torch.nn.modules.conv._ConvNd)
                          for m in model.modules()))
-        return {
-            f'{stem} pytorch': make_runner(model, 'pytorch', shape),
-            f'{stem} ort': make_runner(model, 'onnxruntime', shape,
-                                       deploy=True, threads=args.threads,
-                                       work_dir=work, name=stem)
-        }
+        return model, make_runner(model, 'pytorch', shape)
 
-    dg2 = runners(DG2, 'DG2')
-    others = {}
-    for i, config in enumerate(args.others):
-        others.update(runners(config, f'other{i}'))
-
-    def report(name, group, settle):
-        cpu = {}
-        times = time_interleaved(group, 2, args.iters, times_cpu=cpu,
-                                 settle=settle)
-        print(f'{name:>12} settle={settle!s:5}: ' + ', '.join(
-            f'{k} {statistics.median(times[k]):.1f} ms '
-            f'(CPU {statistics.median(cpu[k]):.1f})' for k in dg2),
-            flush=True)
-
+    model, dg2 = eager(DG2)
+    ort = make_runner(model, 'onnxruntime', shape, deploy=True,
+                      threads=args.threads, work_dir=work, name='dg2')
+    others = [eager(c)[1] for c in args.others]
+    times = {k: [] for k in ('ort right after eager', 'ort settled',
+                             'eager after itself', 'eager after others')}
+    for i in range(args.rounds + 2):  # 2 warm-up rounds
+        dg2()
+        after = _timed(ort)
+        wait_until_idle()
+        dg2()
+        wait_until_idle()
+        settled = _timed(ort)
+        wait_until_idle()
+        dg2()
+        wait_until_idle()
+        warm = _timed(dg2)
+        wait_until_idle()
+        for run in others:
+            run()
+            wait_until_idle()
+        cold = _timed(dg2)
+        wait_until_idle()
+        if i >= 2:
+            for key, t in zip(times, (after, settled, warm, cold)):
+                times[key].append(t)
     print(f'shape {shape}, {args.threads} threads, oneDNN caches '
-          f'{args.cache or "default (1024)"}, {len(others) // 2} other '
-          f'models, eager convs of a round: {sum(convs)}')
-    for settle in (False, True):
-        report('alone', dg2, settle)
-        report('with-others', dict(others, **dg2), settle)
+          f'{args.cache or "default (1024)"}, {len(others)} other eager '
+          f'models; conv modules of DG2 + the others: {sum(convs)}; '
+          f'median of {args.rounds} rounds (wall / process CPU, ms):')
+    for key, t in times.items():
+        print(f'  {key:>22}: {statistics.median(w for w, _ in t):8.2f} / '
+              f'{statistics.median(c for _, c in t):8.2f}')
 
 
 if __name__ == '__main__':
