@@ -399,6 +399,15 @@ def _rate(record, backend):
     return f'{rate:.1f} ({_fmt(record.get(f"{backend} % peak"), ".0f")}%)'
 
 
+def _spread(values):
+    """How far apart per-chunk medians are: ``+x% spread`` (max over min);
+    over 10% the machine's load changed during the run."""
+    spread = max(values) / min(values) - 1
+    return f'+{100 * spread:.0f}% spread' + (
+        ', the load changed: rerun on a quiet machine' if spread > 0.1
+        else '')
+
+
 def machine_header(run, rows):
     """The header's sentences on the machine, its dense-conv peak and the
     chunks of the run (saying "not recorded" for a run made before)."""
@@ -421,6 +430,7 @@ def machine_header(run, rows):
             f'{osp.splitext(osp.basename(r["config"]))[0]} '
             f'{r["backend"]}{":deploy" if r.get("deploy") else ""} '
             f'{min(r["chunk_medians"]):.1f}–{max(r["chunk_medians"]):.1f} ms'
+            f' ({_spread(r["chunk_medians"])})'
             for r in rows if r.get('chunk_medians') and not r.get('same_as')
         ]
         parts.append(
