@@ -215,3 +215,37 @@ def test_report_records_the_machine_and_rates(tmp_path):
     assert rec['onnxruntime:deploy GMAC/s'] == pytest.approx(
         row['gmacs'] / (row['median_ms'] / 1e3))
     assert f'{rec["onnxruntime:deploy GMAC/s"]:.1f} (' in md
+
+
+def test_compare_timings_flags_rows_beyond_the_tolerance(tmp_path, capsys):
+    compare = load_tool('tools/experiments/compare_timings.py')
+
+    def row(config, backend, deploy, ms):
+        return dict(config=config, backend=backend, deploy=deploy,
+                    status='ok', median_ms=ms)
+
+    machine = dict(model='cpu', isa='AVX2', torch_threads=2, ort_threads=2,
+                   available_cpus=2, logical_cpus=2)
+    report = tmp_path / 'efficiency.json'
+    report.write_text(json.dumps(dict(run=dict(machine=machine), rows=[
+        row(DG2, 'onnxruntime', True, 38.0),
+        row(osp.relpath(DEMO_D, REPO), 'pytorch', False, 120.0),
+        row(NDNET, 'pytorch', False, 5.0)])))
+    dedicated = tmp_path / 'bench.json'
+    dedicated.write_text(json.dumps([  # an old benchmark.py file: a list
+        row(DG2, 'onnxruntime', True, 36.0),
+        row(DG2, 'pytorch', False, 170.0),
+        row(DEMO_D, 'pytorch', False, 100.0)]))
+    cwd = os.getcwd()
+    os.chdir(REPO)  # the report's relative config path
+    try:
+        assert compare.main([str(report), str(dedicated)]) == 1
+    finally:
+        os.chdir(cwd)
+    out = capsys.readouterr().out
+    assert ('essnet-dg2_ups_1xb6-75k_cityscapes-512x1024 '
+            '[onnxruntime:deploy]: report 38.0 ms, dedicated 36.0 ms, '
+            '+5.6%\n') in out
+    assert ('essnet-d_ups_1xb4-600i_streetscenes-128x256 [pytorch]: report '
+            '120.0 ms, dedicated 100.0 ms, +20.0%  > 10%') in out
+    assert '1 of 2 within 10%' in out and 'dedicated: CPU not recorded' in out
