@@ -218,7 +218,7 @@ def test_report_records_the_machine_and_rates(tmp_path):
 
 
 def test_compare_timings_flags_rows_beyond_the_tolerance(tmp_path, capsys):
-    compare = load_tool('tools/experiments/compare_timings.py')
+    compare = load_tool('tools/analysis_tools/compare_timings.py')
 
     def row(config, backend, deploy, ms):
         return dict(config=config, backend=backend, deploy=deploy,

@@ -7,8 +7,8 @@ operators), peak activation memory of the eager forward, latency on each
 ``--backend`` (models and backends timed interleaved, see
 ``benchmark.py``) with the achieved GMAC/s (GMACs / median latency) and its
 percentage of the machine's dense-conv peak (a 3x3 conv 64 -> 64 at batch 1
-on a 128x256 map timed on each runtime in the same rounds), and, where the config's ``metafile.yaml`` records them,
-the published Cityscapes mIoU and the paper's params / GFLOPs (the
+on a 128x256 map timed on each runtime in the same rounds), and, where
+the config's ``metafile.yaml`` records them, the published Cityscapes mIoU and the paper's params / GFLOPs (the
 ``Paper Claim``'s ``Parameters`` / ``FLOPs (G)`` / ``FLOPs Input``, or
 ``Paper Parameters`` / ``Paper FLOPs (G)`` metadata keys) with the relative
 difference of ours, plus the relative difference to the metafile's own
@@ -447,8 +447,9 @@ def machine_header(run, rows):
 def write_markdown(path, records, backends, command, header):
     cols = ['model', 'params (M)', 'GMACs', 'peak act. (MiB)'] + [
         f'{b} (ms)' for b in backends
-    ] + [f'{b} GMAC/s (% peak)' for b in backends] + ['mIoU (published)', 'paper params / GFLOPs (ours Δ)',
-         'metafile params Δ']
+    ] + [f'{b} GMAC/s (% peak)' for b in backends] + [
+        'mIoU (published)', 'paper params / GFLOPs (ours Δ)',
+        'metafile params Δ']
     lines = [header, '', '```bash', command, '```', '',
              '| ' + ' | '.join(cols) + ' |',
              '|' + '|'.join(['---'] + ['---:'] * (len(cols) - 1)) + '|']
@@ -737,8 +738,8 @@ def main(argv=None):
     plot_pareto(osp.join(args.out, 'pareto.png'), records,
                 args.plot_backend,
                 f'{args.plot_backend}, {run["threads"]} threads, '
-                f'{args.shape[0]}x{args.shape[1]}, batch 1, '
-                f'{(run.get("machine") or {}).get("model", "CPU not recorded")}'
+                f'{args.shape[0]}x{args.shape[1]}, batch 1, ' +
+                (run.get('machine') or {}).get('model', 'CPU not recorded') +
                 ' (published mIoU, random weights)')
     print(f'wrote {args.out}/efficiency.md, efficiency.csv, '
           f'efficiency.json, pareto.png ({minutes:.1f} min)')

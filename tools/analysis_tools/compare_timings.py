@@ -11,7 +11,7 @@ the same. The exit status is 1 when a difference exceeds the tolerance.
 Not part of CI.
 
 Example (docs/efficiency.md, after both runs):
-    python tools/experiments/compare_timings.py \
+    python tools/analysis_tools/compare_timings.py \
         docs/efficiency/efficiency.json docs/efficiency/bench_dedicated.json
 """
 import argparse
@@ -19,7 +19,11 @@ import json
 import os.path as osp
 import sys
 
-REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
+import _bootstrap  # noqa: E402,F401
+from mmseg_efficient.deploy.bench import load_benchmark_json  # noqa: E402
+from mmseg_efficient.utils import (cpu_summary,  # noqa: E402
+                                   resolve_config_path)
 
 
 def _tag(row):
@@ -52,9 +56,6 @@ def main(argv=None):
     parser.add_argument('--tolerance', type=float, default=10.0,
                         help='allowed difference, percent')
     args = parser.parse_args(argv)
-    sys.path.insert(0, REPO)
-    from mmseg_efficient.deploy.bench import load_benchmark_json
-    from mmseg_efficient.utils import cpu_summary, resolve_config_path
     with open(args.report) as f:
         report = json.load(f)
     if not isinstance(report, dict) or 'rows' not in report:
