@@ -11,8 +11,9 @@ on a 128x256 map timed on each runtime in the same rounds), and, where
 the config's ``metafile.yaml`` records them, the published Cityscapes mIoU
 and the paper's params / GFLOPs (the ``Paper Claim``'s ``Parameters`` /
 ``FLOPs (G)`` / ``FLOPs Input``, or ``Paper Parameters`` / ``Paper FLOPs
-(G)`` metadata keys) with the relative difference of ours, plus the relative difference to the metafile's own
-``Parameters`` (a stale metafile shows up there).
+(G)`` metadata keys) with the relative difference of ours, plus the
+relative difference to the metafile's own ``Parameters`` (a stale metafile
+shows up there).
 ``--peers`` adds mmseg's real-time models (ERFNet, Fast-SCNN, BiSeNetV2,
 CGNet, STDC1, PIDNet-S, DDRNet23-slim, SegFormer-B0, MobileNetV3-LRASPP)
 with their published Cityscapes mIoU from mmseg's metafiles. A folder
