@@ -19,11 +19,11 @@ the same rounds: each row's achieved GMAC/s (its GMACs / median latency) is
 given as a percentage of that peak (``gmacs_per_s``, ``peak_pct``).
 
 :func:`run_chunked` splits many configs into chunks, each timed in a fresh
-process with the same *anchor* configs: runners resident in one process
-slow each other (eager PyTorch's oneDNN primitive caches hold 1024
-convolutions, a round of 77 networks has thousands; each onnxruntime session
-keeps its arena and thread pool), which made a 154-runner report show up to
-2x the times of a dedicated run.
+process with the same *anchor* configs: a chunk holds about as many
+runners as a dedicated run, nothing of the other chunks stays resident
+(oneDNN's primitive caches hold 1024 convolutions, a round of 77 networks
+has thousands; each onnxruntime session keeps its arena and thread pool),
+and the anchors' per-chunk medians show how the machine's load moved.
 """
 import copy
 import multiprocessing
@@ -579,12 +579,12 @@ def run_chunked(configs: Sequence[str],
     (:func:`plan_chunks`); every chunk's runners are timed interleaved as
     in one run, and released with their process.
 
-    Runners resident in one process slow each other: a round of 77 networks
-    holds thousands of distinct convolutions, far more than the 1024 that
-    oneDNN's primitive cache and ideep's computation cache keep, so every
-    eager convolution re-creates its primitive; each onnxruntime session
-    keeps its arena and thread pool. A chunk holds about as many runners
-    as a dedicated ``benchmark.py`` run does.
+    Runners resident in one process share its caches, memory and cores: a
+    round of 77 networks holds thousands of distinct convolutions, more
+    than the 1024 that oneDNN's primitive cache and ideep's computation
+    cache keep, so every eager forward re-creates its primitives; each
+    onnxruntime session keeps its arena and thread pool. A chunk holds
+    about as many runners as a dedicated ``benchmark.py`` run does.
 
     The anchors' rows pool the timed runs of all chunks (``chunk_medians``:
     the median of each, the spread shows how the machine's load moved

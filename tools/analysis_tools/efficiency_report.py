@@ -21,13 +21,13 @@ given as CONFIG stands for every config under it (``_base_`` excluded).
 
 The networks are timed in chunks of ``--chunk-size`` (default 8), each in a
 fresh process together with the ``--anchor`` configs (default: ESSNet-DG2):
-a chunk holds about as many runners as a dedicated ``benchmark.py`` run,
-so its times match one (all ~150 runners resident in one process made them
-up to 2x slower: eager PyTorch's oneDNN caches hold 1024 convolutions, a
-round of every network has thousands, and every runner's memory and
-threads stay resident), while the anchors, timed in every chunk, show how
-the machine's load moved from chunk to chunk (their per-chunk medians are
-in the header). ``--chunk-size 0`` times everything in one process. The
+a chunk holds about as many runners as a dedicated ``benchmark.py`` run
+and nothing of the other chunks (in one process all ~150 runners' memory,
+arenas and thread pools stay resident, and a round of every network holds
+more distinct convolutions than eager PyTorch's oneDNN caches keep), while
+the anchors, timed in every chunk, show how the machine's load moved from
+chunk to chunk (their per-chunk medians and spread are in the header; a
+job competing for the cores slows 2-thread runtimes up to 2x). ``--chunk-size 0`` times everything in one process. The
 header and ``efficiency.json`` record the CPU (``cpu_info``: model, cores
 available, ISA level, torch's and onnxruntime's threads) and the probe.
 

@@ -19,11 +19,14 @@ taken in the same rounds (so that the machine's load hits both alike):
   networks holds thousands.
 
 Prints, per effect, the median wall and process CPU time (all threads) of
-both timings. Not part of CI.
+both timings. ``--count-convs`` instead counts the convolution modules of
+the networks the efficiency report times (``configs`` deduplicated, and the
+peers; built on the ``meta`` device, nothing computed). Not part of CI.
 
 Example (seconds of timing at 128x256; building the models takes longer):
     python tools/experiments/resident_runners.py --shape 128 256
     python tools/experiments/resident_runners.py --shape 128 256 --cache 64
+    python tools/experiments/resident_runners.py --count-convs
 """
 import argparse
 import os
@@ -47,6 +50,43 @@ def _timed(run):
             (time.process_time() - cpu) * 1e3)
 
 
+def count_convs():
+    """Networks of the efficiency report (``configs`` deduplicated, and the
+    peers) and their convolution modules, built on the meta device; those
+    that cannot build there are listed."""
+    import copy
+
+    import torch
+    from mmengine.registry import init_default_scope
+    from mmseg.registry import MODELS
+    sys.path.insert(0, osp.join(REPO, 'tools', 'analysis_tools'))
+    import efficiency_report as report
+
+    from mmseg_efficient.models.utils.config_helpers import \
+        drop_class_weight_files
+    from mmseg_efficient.utils import load_config
+    configs, _ = report.dedupe(report.expand_configs(['configs']))
+    configs += [c for _, c in report.PEERS]
+    total, failed = 0, []
+    for config in configs:
+        cfg = load_config(config)
+        init_default_scope(cfg.get('default_scope', 'mmseg'))
+        model_cfg = copy.deepcopy(cfg.model)
+        model_cfg.pop('auxiliary_head', None)
+        drop_class_weight_files(model_cfg)
+        try:
+            with torch.device('meta'):
+                model = MODELS.build(model_cfg)
+        except Exception as e:  # e.g. .item() on a meta tensor
+            failed.append(f'{osp.basename(config)} ({type(e).__name__})')
+            continue
+        total += sum(isinstance(m, torch.nn.modules.conv._ConvNd)
+                     for m in model.modules())
+    print(f'{len(configs)} networks, {total} conv modules in the '
+          f'{len(configs) - len(failed)} that build on the meta device' +
+          (f'; not built: {", ".join(failed)}' if failed else ''))
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--shape', type=int, nargs=2, default=[128, 256])
@@ -56,12 +96,17 @@ def main(argv=None):
     parser.add_argument('--cache', type=int,
                         help="oneDNN's and ideep's cache capacities "
                         '(default: theirs, 1024)')
+    parser.add_argument('--count-convs', action='store_true',
+                        help="count the conv modules of the report's "
+                        'networks instead')
     args = parser.parse_args(argv)
+    sys.path.insert(0, REPO)
+    os.chdir(REPO)
+    if args.count_convs:
+        return count_convs()
     if args.cache:  # read when the first primitive is created
         os.environ['ONEDNN_PRIMITIVE_CACHE_CAPACITY'] = str(args.cache)
         os.environ['LRU_CACHE_CAPACITY'] = str(args.cache)
-    sys.path.insert(0, REPO)
-    os.chdir(REPO)
     import torch
     torch.set_num_threads(args.threads)
     from mmseg_efficient.deploy.bench import make_runner, wait_until_idle
