@@ -249,3 +249,42 @@ def test_compare_timings_flags_rows_beyond_the_tolerance(tmp_path, capsys):
     assert ('essnet-d_ups_1xb4-600i_streetscenes-128x256 [pytorch]: report '
             '120.0 ms, dedicated 100.0 ms, +20.0%  > 10%') in out
     assert '1 of 2 within 10%' in out and 'dedicated: CPU not recorded' in out
+
+
+def test_report_rejects_bad_chunks_and_anchors(tmp_path, capsys):
+    report = load_tool('tools/analysis_tools/efficiency_report.py')
+    with pytest.raises(SystemExit):
+        report.parse_args([DEMO_D, '--chunk-size', '-1'])
+    assert '--chunk-size must be >= 0, got -1' in capsys.readouterr().err
+    missing = str(tmp_path / 'no_anchor.py')
+    with pytest.raises(SystemExit):
+        report.parse_args([DEMO_D, '--anchor', missing])
+    assert f'--anchor {missing}: Config file not found' in \
+        capsys.readouterr().err
+    args = report.parse_args([DEMO_D, '--anchor'])  # no anchor at all
+    assert args.anchor == [] and args.chunk_size == 8
+
+
+def test_compare_timings_rejects_a_file_that_is_no_report(tmp_path, capsys):
+    compare = load_tool('tools/analysis_tools/compare_timings.py')
+    bench_json = tmp_path / 'bench.json'
+    bench_json.write_text('[]')
+    with pytest.raises(SystemExit):
+        compare.main([str(bench_json), str(bench_json)])
+    assert f'{bench_json} is not an efficiency_report.py JSON' in \
+        capsys.readouterr().err
+
+
+def test_probe_runner_names_a_wrong_backend():
+    with pytest.raises(ValueError, match="got 'torchscript'"):
+        bench.make_probe_runner('torchscript')
+
+
+@pytest.mark.slow
+def test_run_chunked_names_the_chunk_whose_process_failed():
+    with pytest.raises(RuntimeError) as info:
+        bench.run_chunked([NDNET], chunk_size=1, backends=['pytorch'],
+                          shape=(32, 64), warmup=-1, iters=1)
+    msg = str(info.value)
+    assert f'benchmark chunk [{NDNET!r}] failed' in msg
+    assert 'warmup must be >= 0' in msg
