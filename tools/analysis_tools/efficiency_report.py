@@ -167,7 +167,7 @@ def parse_args(argv=None):
     args.saved = saved if args.from_json else None
     if args.chunk_size < 0:
         parser.error(f'--chunk-size must be >= 0, got {args.chunk_size}')
-    for anchor in args.anchor:
+    for anchor in [] if args.from_json else args.anchor:
         try:
             resolve_config_path(anchor)
         except FileNotFoundError as e:
