@@ -58,13 +58,17 @@ def test_wait_until_idle_waits_while_a_thread_is_busy():
         while not stop.is_set():
             hashlib.sha256(data).digest()
 
-    thread = threading.Thread(target=burn)
-    thread.start()
+    # two busy threads, 10 ms steps: busy in every step even on a loaded
+    # machine, where a thread may miss a millisecond now and then
+    threads = [threading.Thread(target=burn) for _ in range(2)]
+    for thread in threads:
+        thread.start()
     try:
-        waited = wait_until_idle(max_s=0.05)
+        waited = wait_until_idle(step_s=0.01, max_s=0.05)
     finally:
         stop.set()
-        thread.join()
+        for thread in threads:
+            thread.join()
     assert waited >= 0.05  # busy the whole time: waited up to the cap
     assert wait_until_idle(max_s=0.5) < 0.5  # idle now
 
@@ -288,3 +292,31 @@ def test_run_chunked_names_the_chunk_whose_process_failed():
     msg = str(info.value)
     assert f'benchmark chunk [{NDNET!r}] failed' in msg
     assert 'warmup must be >= 0' in msg
+
+
+def test_run_chunked_goes_on_after_a_chunk_process_died(monkeypatch):
+    """A chunk whose process dies (e.g. killed for memory) gives failed
+    rows naming the exit code and the chunk; the next chunk goes on."""
+    def fake(context, args, tick, on_rows):
+        threads, chunk, kwargs = args
+        timed = dict(backend='pytorch', deploy=False, status='ok',
+                     median_ms=1.0, times_ms=[1.0], cpu_median_ms=1.0)
+        if 'big.py' in chunk:  # built one config, then died
+            on_rows([dict(timed, config='anchor.py'),
+                     dict(timed, config='big.py')])
+            return None, None, -9
+        return ([dict(timed, config=c) for c in chunk],
+                dict(pid=123, peak={})), None, 0
+
+    monkeypatch.setattr(bench, '_run_in_process', fake)
+    rows = bench.run_chunked(['big.py', 'other.py', 'next.py'],
+                             chunk_size=2, anchors=['anchor.py'],
+                             backends=['pytorch'])
+    by_config = {r['config']: r for r in rows}
+    for config in ('big.py', 'other.py'):
+        assert by_config[config]['status'] == 'failed'
+        assert 'benchmark process died (exit code -9) timing the chunk ' \
+            "['anchor.py', 'big.py', 'other.py']" in \
+            by_config[config]['error']
+    assert by_config['next.py']['status'] == 'ok'
+    assert by_config['anchor.py']['chunk_medians'] == [1.0]
