@@ -20,8 +20,8 @@ from .threads import available_cores, setup_cpu_threads
 from .visualization import add_legend
 
 __all__ = [
-    'CfgOptionsAction', 'CheckpointMismatchError', 'ISA_LEVELS', 'CheckpointSaveError',
-    'NotACheckpointError', 'OfflineWeightsError', 'ResumeError',
+    'CfgOptionsAction', 'CheckpointMismatchError', 'CheckpointSaveError',
+    'ISA_LEVELS', 'NotACheckpointError', 'OfflineWeightsError', 'ResumeError',
     'StageCheckpointError', 'add_legend', 'atomic_torch_save', 'available_cores',
     'build_segmentor', 'check_checkpoint_file', 'check_data_roots',
     'check_resume_checkpoint_fits', 'check_start_checkpoints',

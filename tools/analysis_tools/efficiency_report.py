@@ -27,9 +27,10 @@ arenas and thread pools stay resident, and a round of every network holds
 more distinct convolutions than eager PyTorch's oneDNN caches keep), while
 the anchors, timed in every chunk, show how the machine's load moved from
 chunk to chunk (their per-chunk medians and spread are in the header; a
-job competing for the cores slows 2-thread runtimes up to 2x). ``--chunk-size 0`` times everything in one process. The
-header and ``efficiency.json`` record the CPU (``cpu_info``: model, cores
-available, ISA level, torch's and onnxruntime's threads) and the probe.
+job competing for the cores slows 2-thread runtimes up to 2x).
+``--chunk-size 0`` times everything in one process. The header and
+``efficiency.json`` record the CPU (``cpu_info``: model, cores available,
+ISA level, torch's and onnxruntime's threads) and the probe.
 
 Outputs in ``--out``: ``efficiency.md`` (Markdown table), ``efficiency.csv``,
 ``efficiency.json`` (the raw rows and the run's command, duration and
