@@ -11,8 +11,9 @@ convs, 1x1-upsampling conv first), 2 threads, 512x1024, and prints
 * deployed ESSNet-DG2 vs deployed ESSNet-D (target >= 1.35x),
 
 from the median latencies (and, for a shared machine, from the medians of
-the process CPU time), with the load average before and after. Not part of
-CI. ``--json`` recomputes the ratios of an earlier run's ``--out`` file.
+the process CPU time), with the load average before and after and the
+machine (``benchmark.py`` records it, and each model's GMAC/s against the
+machine's dense-conv peak). Not part of CI. ``--json`` recomputes the ratios of an earlier run's ``--out`` file.
 
 Example:
     python tools/experiments/deploy_targets.py --out bench_targets.json
@@ -67,7 +68,7 @@ def main(argv=None):
             ERFNET, D, DG2, BDG2, '--backend', 'pytorch', 'onnxruntime',
             'onnxruntime:deploy', '--threads', '2', '--shape', '512', '1024',
             '--warmup', str(args.warmup), '--iters', str(args.iters),
-            '--no-flops', '--out', args.out
+            '--out', args.out
         ])
         print(f'load average (1 min): {load:.1f} before, '
               f'{os.getloadavg()[0]:.1f} after')
