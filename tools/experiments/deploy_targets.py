@@ -13,7 +13,8 @@ convs, 1x1-upsampling conv first), 2 threads, 512x1024, and prints
 from the median latencies (and, for a shared machine, from the medians of
 the process CPU time), with the load average before and after and the
 machine (``benchmark.py`` records it, and each model's GMAC/s against the
-machine's dense-conv peak). Not part of CI. ``--json`` recomputes the ratios of an earlier run's ``--out`` file.
+machine's dense-conv peak). Not part of CI. ``--json`` recomputes the
+ratios of an earlier run's ``--out`` file.
 
 Example:
     python tools/experiments/deploy_targets.py --out bench_targets.json
