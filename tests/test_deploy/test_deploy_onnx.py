@@ -148,11 +148,12 @@ def test_export_random_weights_are_seeded(tmp_path):
 
 def test_run_benchmark_backends_and_failures(tmp_path):
     from mmseg_efficient.deploy.bench import run_benchmark
-    updates = []
+    updates, info = [], {}
     rows = run_benchmark(
         [ESSNET_DG2, osp.join(REPO, 'configs', 'missing.py')],
         ['pytorch', 'onnxruntime:deploy'], (32, 64), warmup=0, iters=2,
-        peak_memory=True, on_update=lambda r: updates.append(len(r)))
+        peak_memory=True, on_update=lambda r: updates.append(len(r)),
+        info=info)
     assert [(r['backend'], r['deploy'], r['status']) for r in rows] == [
         ('pytorch', False, 'ok'), ('onnxruntime', True, 'ok'),
         ('pytorch', False, 'failed'), ('onnxruntime', True, 'failed')
@@ -164,6 +165,15 @@ def test_run_benchmark_backends_and_failures(tmp_path):
         assert 0 < r['min_ms'] <= r['median_ms'] <= r['max_ms']
         assert r['iters'] == 2 and r['shape'] == [32, 64]
         assert r['peak_act_mib'] > 0
+        # achieved GMAC/s, and against the probe of its runtime, same rounds
+        assert len(r['times_ms']) == 2
+        assert r['gmacs_per_s'] == pytest.approx(r['gmacs'] /
+                                                 (r['median_ms'] / 1e3))
+        peak = info['peak'][r['backend']]
+        assert peak['gmacs'] == pytest.approx(64 * 64 * 9 * 128 * 256 / 1e9)
+        assert len(peak['times_ms']) == 2
+        assert r['peak_pct'] == pytest.approx(
+            100 * r['gmacs_per_s'] / peak['gmacs_per_s'])
     assert updates[0] == 1  # written as results come in
 
 
@@ -186,6 +196,9 @@ def test_benchmark_and_report_tools(tmp_path):
                        '--deploy', '--shape', '32', '64', '--warmup', '0',
                        '--iters', '1', '--threads', '1', '--out', str(out)])
     saved = json.loads(out.read_text())
+    assert saved['machine']['torch_threads'] == 1
+    assert set(saved['peak']) == {'pytorch', 'onnxruntime'}
+    saved = saved['rows']
     assert [r['backend'] for r in saved] == ['pytorch', 'onnxruntime']
     for key in ('params', 'gmacs', 'median_ms', 'min_ms', 'max_ms',
                 'backend', 'threads', 'shape'):

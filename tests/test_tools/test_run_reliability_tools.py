@@ -127,7 +127,7 @@ def test_benchmark_exits_nonzero_naming_failed_configs(tmp_path, capsys):
     assert msg.startswith('benchmark.py: 1 of 2 runs failed: ')
     assert f'{broken} [pytorch]: build:' in msg and 'NoSuchBackbone' in msg
     assert TINY_CFG not in msg
-    rows = json.loads(out.read_text())  # what did run is still written
+    rows = json.loads(out.read_text())['rows']  # what did run is written
     assert [r['status'] for r in rows] == ['ok', 'failed']
     assert 'tiny_erfnet.py [pytorch]: median' in capsys.readouterr().out
 

@@ -14,8 +14,8 @@ SHELL_TOOLS = sorted(glob.glob(osp.join(REPO, 'tools', '**', '*.sh'),
 EXPERIMENTS = sorted(
     p for p in glob.glob(osp.join(REPO, 'tools', 'experiments', '*'))
     if p.endswith(('.py', '.sh')) and not osp.basename(p).startswith('_'))
-# a latency benchmark of untrained networks: no training, nothing to seed
-NOT_TRAINING = {'deploy_targets.py'}
+# latency benchmarks of untrained networks: no training, nothing to seed
+NOT_TRAINING = {'deploy_targets.py', 'resident_runners.py'}
 BARE_PYTHON = re.compile(r'(^|[\s;|&(])python3?\s+-?\w', re.M)
 
 

@@ -208,7 +208,9 @@ def test_benchmark_random_weights_cpu(tmp_path):
         str(out)
     ])
     assert 'latency ratio' in proc.stdout
-    results = json.loads(out.read_text())
+    saved = json.loads(out.read_text())
+    assert saved['machine']['available_cpus'] >= 1  # the CPU recorded
+    results = saved['rows']
     assert len(results) == 2
     for r in results:
         assert r['iters'] == 3 and r['weights'] == 'random'

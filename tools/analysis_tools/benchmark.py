@@ -9,8 +9,19 @@ it runs on the CPU as well as on a GPU. Every (config, backend) pair is a
 a shared machine hits all of them alike, and the median and spread of each
 are reported together with params and GMACs (``get_flops.py``'s counter)
 and the median process CPU time of a run (all threads; on a machine shared
-with other jobs it is far less inflated than the wall time, but it includes
-onnxruntime's spinning threads).
+with other jobs it is far less inflated than the wall time). After each run
+the timing waits, untimed, until the process is idle (eager PyTorch's
+OpenMP threads spin-wait for milliseconds after a forward, on the cores the
+next runner needs).
+
+Every run records the machine (``mmseg_efficient.utils.cpu_info``: CPU
+model, logical / physical cores available to the process, ISA level such as
+AVX2 / AVX-512 / AVX-512 VNNI / AMX, torch's and onnxruntime's threads) and
+times, in the same rounds, a dense-conv probe on each runtime (a 3x3 conv
+64 -> 64 at batch 1 on a 128x256 map): each row's achieved GMAC/s (its
+GMACs / median latency) is printed with its percentage of that machine
+peak. Latencies mean little without the machine: the same deploy ratio was
+3.67x on one 2-core machine and 5.35x on another.
 
 Backends: ``pytorch`` (eager tensor-mode forward; ``--channels-last``,
 ``--compile``), ``torchscript`` (traced, frozen, ``optimize_for_inference``:
@@ -22,8 +33,11 @@ form (``tools/deploy/export.py``: BN folded,
 true grouped convs, dropout removed, ESSNet's 1x1-upsampling conv before the
 upsampling). A config that fails to build or export is reported as a row
 with the reason and the run goes on. ``--out`` JSON is rewritten as results
-come in (after each setup and each timed round). The exit status is 1 when
-any config failed (the message names each, after the other results).
+come in (after each setup and each timed round): ``{"machine": cpu_info,
+"peak": {runtime: probe stats}, "command": ..., "rows": [...]}``
+(``mmseg_efficient.deploy.bench.load_benchmark_json`` also reads the plain
+row lists written before the machine was recorded). The exit status is 1
+when any config failed (the message names each, after the other results).
 
 Example (the three ESSNet deploy targets, one run):
     python tools/analysis_tools/benchmark.py \
@@ -37,16 +51,18 @@ import argparse
 import json
 import os
 import os.path as osp
+import shlex
 import sys
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 import _bootstrap  # noqa: E402,F401
 import torch  # noqa: E402
 
-from mmseg_efficient.deploy.bench import (BACKENDS, check_backends,  # noqa
-                                          run_benchmark)
+from mmseg_efficient.deploy.bench import (BACKENDS, PROBE,  # noqa: E402
+                                          check_backends, run_benchmark)
 from mmseg_efficient.deploy.runtime import ORT_OPT_LEVELS  # noqa: E402
-from mmseg_efficient.utils import CfgOptionsAction  # noqa: E402
+from mmseg_efficient.utils import (CfgOptionsAction, cpu_info,  # noqa
+                                   cpu_summary)
 
 
 def parse_args(argv=None):
@@ -105,13 +121,13 @@ def parse_args(argv=None):
     return args
 
 
-def _write(path, rows):
+def _write(path, payload):
     """Rewrite the JSON atomically (a reader never sees half a file)."""
     if not path:
         return
     tmp = f'{path}.tmp'
     with open(tmp, 'w') as f:
-        json.dump(rows, f, indent=2)
+        json.dump(payload, f, indent=2)
     os.replace(tmp, path)
 
 
@@ -120,13 +136,26 @@ def main(argv=None):
     if args.threads:
         torch.set_num_threads(args.threads)
     threads = torch.get_num_threads()
+    machine = cpu_info(ort_threads=threads)
+    print(f'machine: {cpu_summary(machine)}')
+    info = {}
+    command = 'python tools/analysis_tools/benchmark.py ' + shlex.join(
+        sys.argv[1:] if argv is None else argv)
+
+    def payload(rows):
+        return dict(machine=machine, peak=info.get('peak'), command=command,
+                    rows=rows)
+
     rows = run_benchmark(
         args.config, args.backend, args.shape, deploy=args.deploy,
         channels_last=args.channels_last, compile=args.compile,
         ort_opt=args.ort_opt, warmup=args.warmup, iters=args.iters,
         checkpoint=args.checkpoint, cfg_options=args.cfg_options,
-        device=args.device, flops=not args.no_flops,
-        on_update=lambda rows: _write(args.out, rows))
+        device=args.device, flops=not args.no_flops, info=info,
+        on_update=lambda rows: _write(args.out, payload(rows)))
+    for kind, probe in info.get('peak', {}).items():
+        print(f'machine peak, {kind}: {probe["gmacs_per_s"]:.1f} GMAC/s '
+              f'({PROBE}: median {probe["median_ms"]:.2f} ms)')
     for row in rows:
         name = osp.basename(row['config'])
         tag = row['backend'] + (', deploy' if row['deploy'] else '')
@@ -135,6 +164,11 @@ def main(argv=None):
             continue
         gmacs = (f', {row["gmacs"]:.3f} GMACs'
                  if row.get('gmacs') is not None else '')
+        if row.get('gmacs_per_s') is not None:
+            gmacs += f' = {row["gmacs_per_s"]:.1f} GMAC/s'
+            if row.get('peak_pct') is not None:
+                gmacs += f' ({row["peak_pct"]:.0f}% of the machine peak)'
+
         print(f'{name} [{tag}]: median {row["median_ms"]:.1f} ms (mean '
               f'{row["mean_ms"]:.1f} ± {row["stdev_ms"]:.1f}, min '
               f'{row["min_ms"]:.1f}, max {row["max_ms"]:.1f}) = '
@@ -150,7 +184,7 @@ def main(argv=None):
             print(f'{osp.basename(r["config"])} [{_tag(r)}] vs '
                   f'{osp.basename(base["config"])} [{_tag(base)}]: '
                   f'latency ratio {r["median_ms"] / base["median_ms"]:.3f}')
-    _write(args.out, rows)
+    _write(args.out, payload(rows))
     failed = [r for r in rows if r['status'] != 'ok']
     if failed:  # the results that did come in are printed and written
         raise SystemExit(

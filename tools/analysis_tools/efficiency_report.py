@@ -4,17 +4,33 @@ by side in one run.
 
 For each config: params, GMACs (``get_flops.py``'s counter, all counted
 operators), peak activation memory of the eager forward, latency on each
-``--backend`` (all models and backends timed interleaved, see
-``benchmark.py``), and, where the config's ``metafile.yaml`` records them,
-the published Cityscapes mIoU and the paper's params / GFLOPs (the
-``Paper Claim``'s ``Parameters`` / ``FLOPs (G)`` / ``FLOPs Input``, or
-``Paper Parameters`` / ``Paper FLOPs (G)`` metadata keys) with the relative
-difference of ours, plus the relative difference to the metafile's own
-``Parameters`` (a stale metafile shows up there).
+``--backend`` (models and backends timed interleaved, see
+``benchmark.py``) with the achieved GMAC/s (GMACs / median latency) and its
+percentage of the machine's dense-conv peak (a 3x3 conv 64 -> 64 at batch 1
+on a 128x256 map timed on each runtime in the same rounds), and, where
+the config's ``metafile.yaml`` records them, the published Cityscapes mIoU
+and the paper's params / GFLOPs (the ``Paper Claim``'s ``Parameters`` /
+``FLOPs (G)`` / ``FLOPs Input``, or ``Paper Parameters`` / ``Paper FLOPs
+(G)`` metadata keys) with the relative difference of ours, plus the
+relative difference to the metafile's own ``Parameters`` (a stale metafile
+shows up there).
 ``--peers`` adds mmseg's real-time models (ERFNet, Fast-SCNN, BiSeNetV2,
 CGNet, STDC1, PIDNet-S, DDRNet23-slim, SegFormer-B0, MobileNetV3-LRASPP)
 with their published Cityscapes mIoU from mmseg's metafiles. A folder
 given as CONFIG stands for every config under it (``_base_`` excluded).
+
+The networks are timed in chunks of ``--chunk-size`` (default 8), each in a
+fresh process together with the ``--anchor`` configs (default: ESSNet-DG2):
+a chunk holds about as many runners as a dedicated ``benchmark.py`` run
+and nothing of the other chunks (in one process all ~150 runners' memory,
+arenas and thread pools stay resident, and a round of every network holds
+more distinct convolutions than eager PyTorch's oneDNN caches keep), while
+the anchors, timed in every chunk, show how the machine's load moved from
+chunk to chunk (their per-chunk medians and spread are in the header; a
+job competing for the cores slows 2-thread runtimes up to 2x).
+``--chunk-size 0`` times everything in one process. The header and
+``efficiency.json`` record the CPU (``cpu_info``: model, cores available,
+ISA level, torch's and onnxruntime's threads) and the probe.
 
 Outputs in ``--out``: ``efficiency.md`` (Markdown table), ``efficiency.csv``,
 ``efficiency.json`` (the raw rows and the run's command, duration and
@@ -26,7 +42,9 @@ changed: timings and memory stay the run's) and ``pareto.png`` (latency
 on the
 ``--plot-backend`` on x, published mIoU on y, ours and peers in two
 colours, the Pareto front drawn). Weights are random: latency and memory do
-not depend on them; mIoU is always the published one.
+not depend on them; mIoU is always the published one. Runs recorded before
+the machine, the probe or the chunks were (older ``efficiency.json``)
+render with "–" there.
 
 Example (docs/efficiency.md):
     python tools/analysis_tools/efficiency_report.py configs --peers \
@@ -45,10 +63,19 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 import _bootstrap  # noqa: E402,F401
 import torch  # noqa: E402
 
-from mmseg_efficient.deploy.bench import (BACKENDS, check_backends,  # noqa
-                                          run_benchmark)
-from mmseg_efficient.utils import (config_complexity, load_config,  # noqa
+from mmseg_efficient.deploy.bench import (BACKENDS, PROBE,  # noqa: E402
+                                          check_backends, plan_chunks,
+                                          run_benchmark, run_chunked)
+from mmseg_efficient.utils import (config_complexity, cpu_info,  # noqa
+                                   cpu_summary, load_config,
                                    resolve_config_path)
+
+#: The default anchor, timed in every chunk: the deployed ESSNet-DG2 (as
+#: given from the repository's root, else its path there).
+ANCHOR = 'configs/essnet/essnet-dg2_ups_1xb6-75k_cityscapes-512x1024.py'
+if not osp.isfile(ANCHOR):
+    ANCHOR = osp.join(_bootstrap.REPO_ROOT, ANCHOR)
+
 
 #: mmseg's real-time models: (label, config).
 PEERS = (
@@ -92,6 +119,14 @@ def parse_args(argv=None):
                         help='CPU threads (default: torch default)')
     parser.add_argument('--warmup', type=int, default=1)
     parser.add_argument('--iters', type=int, default=5)
+    parser.add_argument('--chunk-size', type=int, default=8,
+                        help='networks timed per process (each chunk a '
+                        'fresh process with the anchors); 0: all in one '
+                        'process')
+    parser.add_argument('--anchor', nargs='*', default=[ANCHOR],
+                        metavar='CONFIG',
+                        help='configs timed in every chunk (default: '
+                        'ESSNet-DG2); none with a bare --anchor')
     parser.add_argument('--out', default='work_dirs/efficiency',
                         help='output folder')
     parser.add_argument('--no-dedupe', action='store_true',
@@ -126,8 +161,18 @@ def parse_args(argv=None):
         for key in ('config', 'peers', 'shape', 'backend', 'threads',
                     'warmup', 'iters', 'no_dedupe'):
             setattr(args, key, run['args'][key])
+        # runs before the chunks: one process, no anchor
+        args.chunk_size = run['args'].get('chunk_size', 0)
+        args.anchor = run['args'].get('anchor', [])
         args.plot_backend = args.plot_backend or args.backend[-1]
     args.saved = saved if args.from_json else None
+    if args.chunk_size < 0:
+        parser.error(f'--chunk-size must be >= 0, got {args.chunk_size}')
+    for anchor in [] if args.from_json else args.anchor:
+        try:
+            resolve_config_path(anchor)
+        except FileNotFoundError as e:
+            parser.error(f'--anchor {anchor}: {e}')
     if not args.config and not args.peers:
         parser.error('give CONFIG(s) and/or --peers')
     try:
@@ -327,8 +372,11 @@ def build_table(rows, backends, labels, peers, shape=(512, 1024)):
             peak_act_mib=row.get('peak_act_mib'),
             same_as=row.get('same_as')))
         tag = row['backend'] + (':deploy' if row.get('deploy') else '')
-        rec[f'{tag} ms'] = row.get('median_ms') if row.get(
-            'status') == 'ok' else None
+        ok = row.get('status') == 'ok'
+        rec[f'{tag} ms'] = row.get('median_ms') if ok else None
+        # runs before the probe have neither: shown as –
+        rec[f'{tag} GMAC/s'] = row.get('gmacs_per_s') if ok else None
+        rec[f'{tag} % peak'] = row.get('peak_pct') if ok else None
         if row.get('status') != 'ok':
             rec.setdefault('errors', []).append(f'{tag}: {row["error"]}')
     for key, rec in table.items():
@@ -345,11 +393,65 @@ def build_table(rows, backends, labels, peers, shape=(512, 1024)):
     return list(table.values())
 
 
+def _rate(record, backend):
+    """``GMAC/s (% of peak)`` of a record on a backend, – where missing."""
+    rate = record.get(f'{backend} GMAC/s')
+    if rate is None:
+        return '–'
+    return f'{rate:.1f} ({_fmt(record.get(f"{backend} % peak"), ".0f")}%)'
+
+
+def _spread(values):
+    """How far apart per-chunk medians are: ``+x% spread`` (max over min);
+    over 10% the machine's load changed during the run."""
+    spread = max(values) / min(values) - 1
+    return f'+{100 * spread:.0f}% spread' + (
+        ', the load changed: rerun on a quiet machine' if spread > 0.1
+        else '')
+
+
+def machine_header(run, rows):
+    """The header's sentences on the machine, its dense-conv peak and the
+    chunks of the run (saying "not recorded" for a run made before)."""
+    parts = [f'Machine: {cpu_summary(run.get("machine"))}.']
+    peak = run.get('peak')
+    if peak:
+        parts.append(
+            f'Machine peak ({PROBE}, timed in the same rounds): ' +
+            ', '.join(f'{k} {v["gmacs_per_s"]:.1f} GMAC/s'
+                      for k, v in peak.items()) +
+            '. "GMAC/s (% peak)": a network\'s GMACs / its median latency, '
+            'and that as a percentage of the peak of its runtime.')
+    else:
+        parts.append('Machine peak and GMAC/s: not recorded (–).')
+    chunks = run.get('chunks')
+    if chunks:
+        names = ', '.join(osp.splitext(osp.basename(a))[0]
+                          for a in chunks['anchors']) or 'none'
+        drift = [
+            f'{osp.splitext(osp.basename(r["config"]))[0]} '
+            f'{r["backend"]}{":deploy" if r.get("deploy") else ""} '
+            f'{min(r["chunk_medians"]):.1f}–{max(r["chunk_medians"]):.1f} ms'
+            f' ({_spread(r["chunk_medians"])})'
+            for r in rows if r.get('chunk_medians') and not r.get('same_as')
+        ]
+        parts.append(
+            f'Timed in {chunks["count"]} chunks of up to '
+            f'{chunks["chunk_size"]} networks, each in a fresh process with '
+            f'the anchor(s) {names}' +
+            (f' (their medians per chunk: {"; ".join(drift)})'
+             if drift else '') + '.')
+    elif run.get('machine'):
+        parts.append('Timed in one process (--chunk-size 0).')
+    return ' '.join(parts)
+
+
 def write_markdown(path, records, backends, command, header):
     cols = ['model', 'params (M)', 'GMACs', 'peak act. (MiB)'] + [
         f'{b} (ms)' for b in backends
-    ] + ['mIoU (published)', 'paper params / GFLOPs (ours Δ)',
-         'metafile params Δ']
+    ] + [f'{b} GMAC/s (% peak)' for b in backends] + [
+        'mIoU (published)', 'paper params / GFLOPs (ours Δ)',
+        'metafile params Δ']
     lines = [header, '', '```bash', command, '```', '',
              '| ' + ' | '.join(cols) + ' |',
              '|' + '|'.join(['---'] + ['---:'] * (len(cols) - 1)) + '|']
@@ -372,7 +474,8 @@ def write_markdown(path, records, backends, command, header):
             _fmt(r['peak_act_mib'], '.0f')
         ] + [
             _fmt(r.get(f'{b} ms'), '.1f', 'fails') for b in backends
-        ] + [_fmt(r['miou'], '.2f'), paper, meta]
+        ] + [_rate(r, b) for b in backends] + [
+            _fmt(r['miou'], '.2f'), paper, meta]
         lines.append('| ' + ' | '.join(cells) + ' |')
     same = [r for r in records if r.get('same_as')]
     if same:
@@ -395,7 +498,7 @@ def write_markdown(path, records, backends, command, header):
 
 def write_csv(path, records, backends):
     keys = ['label', 'config', 'peer', 'params', 'gmacs', 'peak_act_mib'] + [
-        f'{b} ms' for b in backends
+        f'{b} {what}' for what in ('ms', 'GMAC/s', '% peak') for b in backends
     ] + ['miou', 'paper_params', 'paper_gflops', 'params_vs_paper',
          'gmacs_vs_paper', 'params_vs_metafile']
     with open(path, 'w', newline='') as f:
@@ -549,15 +652,29 @@ def main(argv=None):
             write_json(rows, run)
     else:
         from mmengine.utils import ProgressBar
-        bar = ProgressBar(len(configs) + len(peer_configs) + args.warmup +
-                          args.iters)
+        measured = configs + peer_configs
+        # an anchor that is a measured config keeps that config's name
+        anchors = [
+            next((c for c in measured if osp.realpath(resolve_config_path(c))
+                  == osp.realpath(resolve_config_path(a))), a)
+            for a in args.anchor
+        ]
+        chunks = (plan_chunks(measured, args.chunk_size, anchors)
+                  if args.chunk_size else [measured])
+        bar = ProgressBar(sum(len(c) for c in chunks) + len(chunks) *
+                          (args.warmup + args.iters))
         start = time.time()
         load_before = os.getloadavg()
-        rows = run_benchmark(
-            configs + peer_configs, args.backend, args.shape,
-            warmup=args.warmup, iters=args.iters, device='cpu', flops=True,
-            peak_memory=True, on_update=write_json, progress=bar.update)
-        import onnxruntime
+        machine = cpu_info()
+        info = {}
+        kwargs = dict(backends=args.backend, shape=args.shape,
+                      warmup=args.warmup, iters=args.iters, device='cpu',
+                      flops=True, peak_memory=True, on_update=write_json,
+                      progress=bar.update, info=info)
+        if args.chunk_size:
+            rows = run_chunked(measured, args.chunk_size, anchors, **kwargs)
+        else:
+            rows = run_benchmark(measured, **kwargs)
         command = (
             'python tools/analysis_tools/efficiency_report.py ' +
             ' '.join(args.config) + (' --peers' if args.peers else '') +
@@ -565,15 +682,18 @@ def main(argv=None):
             (f' --threads {args.threads}' if args.threads else '') +
             ' --backend ' + ' '.join(args.backend) +
             f' --warmup {args.warmup} --iters {args.iters}'
-            f' --out {args.out}')
+            f' --chunk-size {args.chunk_size}' +
+            (' --anchor ' + ' '.join(args.anchor) if args.chunk_size else '')
+            + f' --out {args.out}')
         run = dict(
             command=command, minutes=(time.time() - start) / 60,
             load_before=load_before[0], load_after=os.getloadavg()[0],
             threads=torch.get_num_threads(), torch=torch.__version__,
-            onnxruntime=onnxruntime.__version__,
+            onnxruntime=machine['onnxruntime'], machine=machine,
+            peak=info.get('peak'), chunks=info.get('chunks'),
             args={k: getattr(args, k) for k in (
                 'config', 'peers', 'shape', 'backend', 'threads', 'warmup',
-                'iters', 'no_dedupe')})
+                'iters', 'no_dedupe', 'chunk_size', 'anchor')})
         write_json(rows, run)
         print()
     for dup, orig in same_as.items():  # the numbers of the same network
@@ -584,7 +704,9 @@ def main(argv=None):
                  for r in rows if r['config'] == orig]
     order = {c: i for i, c in enumerate(listed + [p for _, p in PEERS])}
     rows.sort(key=lambda r: order.get(r['config'], len(order)))
-    records = build_table(rows, args.backend, labels, peers, args.shape)
+    # an anchor that is not one of the configs only shows in the header
+    records = build_table([r for r in rows if r['config'] in labels],
+                          args.backend, labels, peers, args.shape)
     minutes = run['minutes']
     header = (
         f'{len(listed) + len(peer_configs)} configs ({len(configs)} '
@@ -600,7 +722,7 @@ def main(argv=None):
         'allocates. ":deploy": BN folded, grouped convs, dropout removed '
         '(tools/deploy/export.py). '
         'mIoU: the paper\'s / mmseg\'s published Cityscapes val number, '
-        'not ours.')
+        'not ours. ' + machine_header(run, rows))
     if args.from_json:
         header += (f' Rendered from that run\'s {osp.basename(json_path)} '
                    'with --from-json' + (
@@ -618,8 +740,9 @@ def main(argv=None):
     plot_pareto(osp.join(args.out, 'pareto.png'), records,
                 args.plot_backend,
                 f'{args.plot_backend}, {run["threads"]} threads, '
-                f'{args.shape[0]}x{args.shape[1]}, batch 1 (published '
-                'mIoU, random weights)')
+                f'{args.shape[0]}x{args.shape[1]}, batch 1, ' +
+                (run.get('machine') or {}).get('model', 'CPU not recorded') +
+                ' (published mIoU, random weights)')
     print(f'wrote {args.out}/efficiency.md, efficiency.csv, '
           f'efficiency.json, pareto.png ({minutes:.1f} min)')
     return records

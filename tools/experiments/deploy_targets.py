@@ -11,14 +11,15 @@ convs, 1x1-upsampling conv first), 2 threads, 512x1024, and prints
 * deployed ESSNet-DG2 vs deployed ESSNet-D (target >= 1.35x),
 
 from the median latencies (and, for a shared machine, from the medians of
-the process CPU time), with the load average before and after. Not part of
-CI. ``--json`` recomputes the ratios of an earlier run's ``--out`` file.
+the process CPU time), with the load average before and after and the
+machine (``benchmark.py`` records it, and each model's GMAC/s against the
+machine's dense-conv peak). Not part of CI. ``--json`` recomputes the
+ratios of an earlier run's ``--out`` file.
 
 Example:
     python tools/experiments/deploy_targets.py --out bench_targets.json
 """
 import argparse
-import json
 import os
 import os.path as osp
 import sys
@@ -68,13 +69,17 @@ def main(argv=None):
             ERFNET, D, DG2, BDG2, '--backend', 'pytorch', 'onnxruntime',
             'onnxruntime:deploy', '--threads', '2', '--shape', '512', '1024',
             '--warmup', str(args.warmup), '--iters', str(args.iters),
-            '--no-flops', '--out', args.out
+            '--out', args.out
         ])
         print(f'load average (1 min): {load:.1f} before, '
               f'{os.getloadavg()[0]:.1f} after')
         path = args.out
-    with open(path) as f:
-        rows = json.load(f)
+    sys.path.insert(0, REPO)
+    from mmseg_efficient.deploy.bench import load_benchmark_json
+    from mmseg_efficient.utils import cpu_summary
+    saved = load_benchmark_json(path)
+    rows = saved['rows']
+    print(f'machine: {cpu_summary(saved["machine"])}')
     for key in ('median_ms', 'min_ms', 'cpu_median_ms'):
         print(f'-- ratios of {key}:')
         for name, value, target, ok in ratios(rows, key):
