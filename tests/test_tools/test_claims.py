@@ -150,6 +150,12 @@ def test_smoke_every_claim_then_resume_adds_a_seed(tmp_path, capsys):
         text = f.read()
     assert text.count('**too few seeds**') == 8  # texture_aug: 2 rows
     assert '--budget smoke' in text and 'channels-last' in text
+    assert 'logical CPUs' in text  # the machine's CPU record
+    # --render writes the same Markdown again from the JSON
+    again = str(tmp_path / 'again.md')
+    claims.main(['--render', osp.join(out, 'claims.json'), '--doc', again])
+    with open(again) as f:
+        assert f.read() == text
     seed0 = osp.join(out, 'runs', 'dpc', 'dpc', 's0', 'result.json')
     stamp = os.stat(seed0).st_mtime_ns
     # a second seed for one claim: seed 0 is not rerun

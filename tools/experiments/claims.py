@@ -40,7 +40,6 @@ import hashlib
 import json
 import os
 import os.path as osp
-import platform
 import re
 import shutil
 import subprocess
@@ -197,7 +196,11 @@ def parse_args(argv=None):
     parser.add_argument('--max-seeds', type=int, default=None,
                         help='seeds for a claim still inconclusive after '
                         '--seeds (default: the budget\'s)')
-    parser.add_argument('--out', required=True, help='output folder')
+    parser.add_argument('--out', help='output folder (required unless '
+                        '--render)')
+    parser.add_argument('--render', metavar='JSON',
+                        help='only write the Markdown of a claims.json '
+                        'again (to --doc, or next to the JSON)')
     parser.add_argument('--resume', action='store_true',
                         help='continue in an --out that has runs (finished '
                         'runs are kept, unfinished ones restarted)')
@@ -207,6 +210,8 @@ def parse_args(argv=None):
     parser.add_argument('--doc', help='also write the Markdown table here '
                         '(and the JSON next to it)')
     args = parser.parse_args(argv)
+    if not args.out and not args.render:
+        parser.error('--out is required (or --render JSON)')
     names = list(CLAIMS) if args.claims == ['all'] else args.claims
     unknown = [n for n in names if n not in CLAIMS]
     if unknown:
@@ -638,17 +643,24 @@ def summarise(claim, results):
 
 
 def machine():
-    model = platform.processor() or platform.machine()
+    """The CPU (model, cores, ISA) and, when training on CUDA, the GPU."""
+    from mmseg_efficient.utils.machine import cpu_info, cpu_summary
+    info = cpu_info()
+    out = dict(cpu=info, summary=cpu_summary(info), gpu=None)
     try:
-        with open('/proc/cpuinfo') as f:
-            for line in f:
-                if line.startswith('model name'):
-                    model = line.split(':', 1)[1].strip()
-                    break
-    except OSError:
+        import torch
+        if torch.cuda.is_available():
+            out['gpu'] = torch.cuda.get_device_name(0)
+    except ImportError:  # pragma: no cover
         pass
-    return dict(cpu=model, cores=len(os.sched_getaffinity(0)),
-                python=platform.python_version())
+    return out
+
+
+def _machine_words(m):
+    if 'summary' not in m:  # written before the CPU record
+        return f"{m.get('cpu')}, {m.get('cores')} cores"
+    return m['summary'].split(';')[0] + (f"; GPU {m['gpu']}"
+                                         if m.get('gpu') else '')
 
 
 INIT_WORDS = {
@@ -692,8 +704,8 @@ def render_markdown(report):
         + f"; teacher {b['teacher_iters']} iterations, classifier "
         f"{b['cls_epochs']} epochs; {report['seeds']} seeds per claim, up "
         f"to {report['max_seeds']} where inconclusive after them.", '',
-        f"Machine: {report['machine']['cpu']}, "
-        f"{report['machine']['cores']} cores; {report['workers']} runs in "
+        f"Machine: {_machine_words(report['machine'])}; "
+        f"{report['workers']} runs in "
         f"parallel, {report['threads']} thread(s) each; wall time "
         f"{report['wall_min']:.1f} min.", '',
         '| claim (paper, section) | A | B | n | A mIoU | B mIoU | B - A '
@@ -750,8 +762,21 @@ def render_markdown(report):
 
 
 # ------------------------------------------------------------------- main
+def render(json_path, doc=None):
+    """Write the Markdown of a finished run's ``claims.json`` again."""
+    with open(json_path) as f:
+        report = json.load(f)
+    target = doc or osp.splitext(json_path)[0] + '.md'
+    with open(target, 'w') as f:
+        f.write(render_markdown(report))
+    return target
+
+
 def main(argv=None):
     args = parse_args(argv)
+    if args.render:
+        print(render(args.render, args.doc))
+        return
     budget = copy.deepcopy(BUDGETS[args.budget])
     out = osp.abspath(args.out)
     if not args.resume and glob.glob(osp.join(out, 'runs', '*', '*', '*',

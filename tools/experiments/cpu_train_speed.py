@@ -123,6 +123,7 @@ def main(argv=None):
     with open(osp.join(args.out, 'speed.json'), 'w') as f:
         json.dump(dict(machine=machine(), iters=args.iters, rows=rows), f,
                   indent=1)
+    print(machine()['summary'])
 
 
 if __name__ == '__main__':
