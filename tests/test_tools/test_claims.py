@@ -168,3 +168,21 @@ def test_smoke_every_claim_then_resume_adds_a_seed(tmp_path, capsys):
     assert comp['n'] == 2 and comp['seeds'] == [0, 1]
     assert comp['ci'] is not None and comp['verdict'] in (
         'holds', 'inconclusive', 'contradicted')
+
+
+def test_report_only_tables_the_finished_runs(tmp_path):
+    for seed, (basic, dpc) in enumerate([(5.0, 6.0), (4.0, 6.5)]):
+        for arm, miou in (('basic', basic), ('dpc', dpc)):
+            run = tmp_path / 'runs' / 'dpc' / arm / f's{seed}'
+            run.mkdir(parents=True)
+            (run / 'result.json').write_text(json.dumps(dict(
+                claim='dpc', arm=arm, seed=seed, mIoU=miou, aAcc=50.0,
+                train_s=1.0)))
+    claims.main(['--claims', 'dpc', '--budget', 'cpu', '--out',
+                 str(tmp_path), '--report-only'])
+    assert not (tmp_path / 'data').exists()  # nothing generated or trained
+    report = json.loads((tmp_path / 'claims.json').read_text())
+    comp = report['claims']['dpc']['comparisons'][0]
+    assert comp['n'] == 2 and comp['diffs'] == [1.0, 2.5]
+    text = (tmp_path / 'claims.md').read_text()
+    assert 'finished so far' in text and '+1.75' in text

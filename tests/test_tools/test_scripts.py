@@ -15,7 +15,9 @@ EXPERIMENTS = sorted(
     p for p in glob.glob(osp.join(REPO, 'tools', 'experiments', '*'))
     if p.endswith(('.py', '.sh')) and not osp.basename(p).startswith('_'))
 # latency benchmarks of untrained networks: no training, nothing to seed
-NOT_TRAINING = {'deploy_targets.py', 'resident_runners.py'}
+# speed measurements, not accuracy: no seeds
+NOT_TRAINING = {'deploy_targets.py', 'resident_runners.py',
+                'cpu_train_speed.py'}
 BARE_PYTHON = re.compile(r'(^|[\s;|&(])python3?\s+-?\w', re.M)
 
 

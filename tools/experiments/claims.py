@@ -196,6 +196,12 @@ def parse_args(argv=None):
     parser.add_argument('--max-seeds', type=int, default=None,
                         help='seeds for a claim still inconclusive after '
                         '--seeds (default: the budget\'s)')
+    parser.add_argument('--iters', type=int, default=None,
+                        help='iterations per arm (default: the budget\'s; '
+                        'the teacher trains twice as many)')
+    parser.add_argument('--report-only', action='store_true',
+                        help='train nothing: write the table of the runs '
+                        'finished in --out so far')
     parser.add_argument('--out', help='output folder (required unless '
                         '--render)')
     parser.add_argument('--render', metavar='JSON',
@@ -706,8 +712,10 @@ def render_markdown(report):
         f"to {report['max_seeds']} where inconclusive after them.", '',
         f"Machine: {_machine_words(report['machine'])}; "
         f"{report['workers']} runs in "
-        f"parallel, {report['threads']} thread(s) each; wall time "
-        f"{report['wall_min']:.1f} min.", '',
+        f"parallel, {report['threads']} thread(s) each"
+        + (f"; wall time {report['wall_min']:.1f} min." if
+           report.get('wall_min') is not None else
+           ' (table of the runs finished so far, `--report-only`).'), '',
         '| claim (paper, section) | A | B | n | A mIoU | B mIoU | B - A '
         '[95 % CI] | seeds B > A | p | verdict |',
         '|---|---|---|---:|---:|---:|---:|---:|---:|---|'
@@ -762,6 +770,26 @@ def render_markdown(report):
 
 
 # ------------------------------------------------------------------- main
+def collect_finished(ctx, args, results):
+    """``--report-only``: the finished runs (and prerequisites) of
+    ``args.claims`` in ``ctx.out``, into ``results``; nothing is trained."""
+    done = {}
+    for key in ('teacher', 'classifier'):
+        path = osp.join(ctx.out, 'prereq', key, 'result.json')
+        if osp.isfile(path):
+            with open(path) as f:
+                done[key] = json.load(f)
+    for claim in args.claims:
+        for arm in CLAIMS[claim]['arms']:
+            for seed in range(args.max_seeds):
+                path = osp.join(ctx.out, 'runs', claim, arm, f's{seed}',
+                                'result.json')
+                if osp.isfile(path):
+                    with open(path) as f:
+                        results.setdefault(claim, []).append(json.load(f))
+    return done, {}
+
+
 def render(json_path, doc=None):
     """Write the Markdown of a finished run's ``claims.json`` again."""
     with open(json_path) as f:
@@ -778,9 +806,12 @@ def main(argv=None):
         print(render(args.render, args.doc))
         return
     budget = copy.deepcopy(BUDGETS[args.budget])
+    if args.iters:
+        budget.update(iters=args.iters, teacher_iters=2 * args.iters)
     out = osp.abspath(args.out)
-    if not args.resume and glob.glob(osp.join(out, 'runs', '*', '*', '*',
-                                              'result.json')):
+    finished_runs = glob.glob(osp.join(out, 'runs', '*', '*', '*',
+                                       'result.json'))
+    if finished_runs and not (args.resume or args.report_only):
         raise SystemExit(
             f'{out} already holds finished runs: pass --resume to continue '
             'there (finished runs are kept, never rerun) or choose a new '
@@ -790,11 +821,12 @@ def main(argv=None):
     ctx = Context(out, budget, threads)
     start = time.time()
     width, height = budget['image'] or (512, 256)
-    run_tool(['tools/misc/generate_street_data.py', '--out', ctx.data,
-              '--num-train', str(budget['num_train']), '--num-val',
-              str(budget['num_val']), '--width', str(width), '--height',
-              str(height), '--workers', str(args.workers)],
-             osp.join(out, 'data.log'), threads)
+    if not args.report_only:
+        run_tool(['tools/misc/generate_street_data.py', '--out', ctx.data,
+                  '--num-train', str(budget['num_train']), '--num-val',
+                  str(budget['num_val']), '--width', str(width),
+                  '--height', str(height), '--workers', str(args.workers)],
+                 osp.join(out, 'data.log'), threads)
     results = {}  # claim -> list of run results
     lock = threading.Lock()
     sched = None
@@ -807,7 +839,7 @@ def main(argv=None):
         deps = (spec['needs'], ) if spec.get('needs') else ()
         for arm, stages in spec['arms'].items():
             sched.add((claim, arm, seed), arm_job(claim, arm, seed), deps,
-                      cost=len(stages) * budget['iters'] + seed * 0.1)
+                      cost=len(stages) * budget['iters'] - seed * 0.1)
 
     def on_done(key, result):
         if key[0] not in CLAIMS:
@@ -837,13 +869,17 @@ def main(argv=None):
     for claim in args.claims:
         for seed in range(args.seeds):
             add_seed(claim, seed)
-    done, failed = sched.run()
+    if args.report_only:
+        done, failed = collect_finished(ctx, args, results)
+    else:
+        done, failed = sched.run()
     report = dict(
         command='python tools/experiments/claims.py ' + ' '.join(
             sys.argv[1:] if argv is None else argv),
         budget_name=args.budget, budget=budget, seeds=args.seeds,
         max_seeds=args.max_seeds, workers=args.workers, threads=threads,
-        machine=machine(), wall_min=(time.time() - start) / 60,
+        machine=machine(),
+        wall_min=None if args.report_only else (time.time() - start) / 60,
         failed={str(k): v for k, v in failed.items()}, claims={})
     for claim in args.claims:
         runs = sorted(results.get(claim, []),
