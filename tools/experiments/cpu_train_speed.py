@@ -78,6 +78,7 @@ def run_setting(name, config, args, data, runs, threads, channels_last):
         wd = osp.join(args.out, 'work', f'{osp.basename(config)[:-3]}_{name}'
                       f'_{k}')
         log = wd + '.log'
+        os.makedirs(osp.dirname(log), exist_ok=True)
         logs.append(log)
         f = open(log, 'w')
         procs.append((subprocess.Popen(
