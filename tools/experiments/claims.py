@@ -379,7 +379,7 @@ class Context:
         self.prereq = {}
 
 
-def train_stages(ctx, stages, seed, run_dir, log):
+def train_stages(ctx, stages, seed, run_dir):
     """Train ``stages`` one after the other; returns (config, checkpoint,
     train seconds, seconds per iteration of each stage)."""
     ckpt, total, per_iter = None, 0.0, []
@@ -417,8 +417,6 @@ def train_stages(ctx, stages, seed, run_dir, log):
         if not osp.isfile(ckpt):
             raise RunFailed(f'{ckpt} missing after training; see '
                             f'{stage_log}')
-        with open(log, 'a') as f, open(stage_log) as g:
-            f.write(g.read())
     return cfg, st, ckpt, total, per_iter
 
 
@@ -433,9 +431,8 @@ def run_arm(ctx, claim, arm, seed):
     if done:
         return done
     start_fresh(run_dir)
-    log = osp.join(run_dir, 'run.log')
     cfg, last, ckpt, train_s, per_iter = train_stages(
-        ctx, stages, seed, run_dir, log)
+        ctx, stages, seed, run_dir)
     test_log = osp.join(run_dir, 'test.log')
     run_tool(['tools/test.py', last['config'], ckpt, '--work-dir',
               osp.join(run_dir, 'test'), '--cfg-options',
@@ -663,8 +660,6 @@ def machine():
 
 
 def _machine_words(m):
-    if 'summary' not in m:  # written before the CPU record
-        return f"{m.get('cpu')}, {m.get('cores')} cores"
     return m['summary'].split(';')[0] + (f"; GPU {m['gpu']}"
                                          if m.get('gpu') else '')
 
